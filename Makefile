@@ -1,0 +1,42 @@
+# doorway: `make demo` and `make test` do all the setup on a fresh Debian 12 machine (as root).
+PROFILE ?= dev
+NODE ?= node
+STAMPS := .stamps
+
+.PHONY: all deps build native ts demo test lint check clean
+
+all: build
+
+# Debian packages for the profile (only the missing ones are installed).
+deps:
+	bash scripts/install-system-deps.sh $(PROFILE) $(if $(WITH_TEST),--test)
+
+$(STAMPS)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+ts: $(STAMPS)/npm
+	npx tsc -p tsconfig.json
+
+native: ts
+	$(NODE) dist/src/build/main.js --profile $(PROFILE)
+
+build: deps
+	$(MAKE) native PROFILE=$(PROFILE)
+
+demo:
+	$(MAKE) build PROFILE=dev
+	$(NODE) dist/bin/doorway.js doctor
+
+lint: $(STAMPS)/npm
+	npx eslint --max-warnings 0 .
+	npx prettier --check .
+	sh scripts/clang-format-check.sh
+
+test:
+	$(MAKE) build PROFILE=ci WITH_TEST=1
+	$(MAKE) lint
+	npx c8 --check-coverage node --test --test-reporter=spec dist/test/*.test.js
+
+clean:
+	rm -rf dist build coverage $(STAMPS)

@@ -1,0 +1,7 @@
+export {
+  loadSiteConfig,
+  SiteFileSchema,
+  type LoadSiteOptions,
+  type SiteConfig,
+  type SiteFile,
+} from './site.js';

@@ -1,0 +1,166 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import {
+  DECODERS,
+  DISPLAYS,
+  ENCODERS,
+  featureFor,
+  listProfiles,
+  loadProfile,
+  profilesWithFeature,
+  type CameraSource,
+  type DecoderKind,
+  type DisplayKind,
+  type EncoderKind,
+  type Profile,
+} from '../profiles/index.js';
+import { describeFsError, readJsonWithSchema } from '../schema/index.js';
+
+const Port = z.number().int().min(1).max(65535);
+const Kbps = z.number().int().positive();
+
+/** An X25519 public key: 32 bytes as standard base64. */
+const PublicKey = z.string().refine((text) => {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) return false;
+  return Buffer.from(text, 'base64').length === 32;
+}, 'must be a 32-byte key in base64 (44 characters)');
+
+const Capture = {
+  width: z.number().int().min(16).max(7680),
+  height: z.number().int().min(16).max(4320),
+  fps: z.number().int().min(1).max(240),
+};
+
+const CameraSchema = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('synthetic'), ...Capture }),
+  z.strictObject({
+    source: z.literal('v4l2'),
+    device: z.string().regex(/^\/dev\/\S+$/, 'must be a device path such as /dev/video0'),
+    format: z.enum(['yuyv', 'nv12', 'mjpeg']).optional(),
+    ...Capture,
+  }),
+]);
+
+export const SiteFileSchema = z.strictObject({
+  site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  profile: z.string().min(1),
+  privateKeyPath: z.string().min(1),
+  presharedKeyPath: z.string().min(1).optional(),
+  peer: z.strictObject({
+    site: z.string().min(1),
+    host: z.string().min(1),
+    port: Port,
+    publicKey: PublicKey,
+  }),
+  ports: z.strictObject({ media: Port, metrics: Port, status: Port }),
+  devices: z.strictObject({
+    camera: CameraSchema,
+    encoder: z.enum(ENCODERS).optional(),
+    decoder: z.enum(DECODERS).optional(),
+    display: z.strictObject({ sink: z.enum(DISPLAYS).optional(), fullscreen: z.boolean() }),
+    audio: z.strictObject({ capture: z.string().min(1), playback: z.string().min(1) }),
+  }),
+  bitrate: z
+    .strictObject({ videoMinKbps: Kbps, videoMaxKbps: Kbps, audioKbps: Kbps.max(510) })
+    .refine((b) => b.videoMinKbps <= b.videoMaxKbps, {
+      message: 'videoMinKbps must not exceed videoMaxKbps',
+      path: ['videoMinKbps'],
+    }),
+});
+
+export type SiteFile = z.output<typeof SiteFileSchema>;
+
+/** A validated site config: paths absolute, device choices filled from the profile. */
+export interface SiteConfig extends Omit<SiteFile, 'devices'> {
+  readonly file: string;
+  readonly profileSpec: Profile;
+  readonly devices: SiteFile['devices'] & {
+    readonly encoder: EncoderKind;
+    readonly decoder: DecoderKind;
+    readonly display: { readonly sink: DisplayKind; readonly fullscreen: boolean };
+  };
+}
+
+export interface LoadSiteOptions {
+  /** The `hardware/` folder holding `profiles/`. */
+  readonly hardwareDir: string;
+}
+
+/**
+ * Loads and checks a site config. Every problem is a ConfigError naming the file, the field
+ * and the reason; nothing is half-loaded.
+ */
+export function loadSiteConfig(path: string, options: LoadSiteOptions): SiteConfig {
+  const file = resolve(path);
+  const parsed = readJsonWithSchema(SiteFileSchema, file);
+
+  const known = listProfiles(options.hardwareDir);
+  if (!known.includes(parsed.profile)) {
+    throw new ConfigError(
+      file,
+      'profile',
+      `unknown profile '${parsed.profile}'; known profiles: ${known.join(', ')}`,
+    );
+  }
+  const profile = loadProfile(options.hardwareDir, parsed.profile);
+
+  const devices = {
+    ...parsed.devices,
+    encoder: parsed.devices.encoder ?? profile.defaults.encoder,
+    decoder: parsed.devices.decoder ?? profile.defaults.decoder,
+    display: {
+      sink: parsed.devices.display.sink ?? profile.defaults.display,
+      fullscreen: parsed.devices.display.fullscreen,
+    },
+  };
+  const choices: [string, CameraSource | EncoderKind | DecoderKind | DisplayKind][] = [
+    ['devices.camera.source', devices.camera.source],
+    ['devices.encoder', devices.encoder],
+    ['devices.decoder', devices.decoder],
+    ['devices.display.sink', devices.display.sink],
+  ];
+  for (const [field, choice] of choices) {
+    const needs = featureFor(choice);
+    if (needs !== null && !profile.features.includes(needs)) {
+      const others = profilesWithFeature(options.hardwareDir, needs);
+      throw new ConfigError(
+        file,
+        field,
+        `'${choice}' needs feature '${needs}', which profile '${profile.name}' lacks; profiles that have it: ${others.join(', ') || 'none'}`,
+      );
+    }
+  }
+
+  const base = dirname(file);
+  const privateKeyPath = resolve(base, parsed.privateKeyPath);
+  checkReadable(file, 'privateKeyPath', privateKeyPath);
+  const presharedKeyPath =
+    parsed.presharedKeyPath === undefined ? undefined : resolve(base, parsed.presharedKeyPath);
+  if (presharedKeyPath !== undefined) checkReadable(file, 'presharedKeyPath', presharedKeyPath);
+
+  return {
+    ...parsed,
+    ...(presharedKeyPath === undefined ? {} : { presharedKeyPath }),
+    privateKeyPath,
+    file,
+    profileSpec: profile,
+    devices,
+  };
+}
+
+/** Opens and reads one byte: the only check that also holds for root and for odd mounts. */
+function checkReadable(file: string, field: string, target: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(target, 'r');
+    if (!fstatSync(fd).isFile()) throw new ConfigError(file, field, `${target} is not a regular file`);
+    readSync(fd, Buffer.alloc(1), 0, 1, 0);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(file, field, `cannot read ${target}: ${describeFsError(err)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,37 @@
+export {
+  ADDONS,
+  FEATURES,
+  FeatureSchema,
+  isFeature,
+  loadFeatureTable,
+  type AddonName,
+  type Feature,
+  type FeatureSpec,
+  type FeatureTable,
+} from './features.js';
+export {
+  CAMERA_SOURCES,
+  DECODERS,
+  DISPLAYS,
+  ENCODERS,
+  featureFor,
+  listProfiles,
+  loadProfile,
+  profilesWithFeature,
+  type CameraSource,
+  type DecoderKind,
+  type DisplayKind,
+  type EncoderKind,
+  type Profile,
+} from './profile.js';
+export {
+  addonsFor,
+  cmakeFeatureOptions,
+  manifestFor,
+  ManifestSchema,
+  readManifest,
+  requireFeature,
+  writeManifest,
+  type AddonEntry,
+  type BuildManifest,
+} from './manifest.js';
