@@ -69,19 +69,33 @@ export function buildNative(options: NativeBuildOptions): BuildManifest {
   const out = join(root, 'build', profile.name, 'native');
   const cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
   const defines = cmakeFeatureOptions(profile).map((option) => `--CD${option}`);
-  const common = ['-d', join(root, 'native'), '-O', out, '--parallel', String(options.parallel ?? 2), '-l', 'warn'];
+  const common = [
+    '-d',
+    join(root, 'native'),
+    '-O',
+    out,
+    '--parallel',
+    String(options.parallel ?? 2),
+    '-l',
+    'warn',
+  ];
   log.info({ profile: profile.name, features: profile.features, out }, 'building native addons');
   for (const step of ['configure', 'build']) {
     const result = spawnSync(process.execPath, [cmakeJs, step, ...common, ...defines], { stdio: 'inherit' });
     if (result.status !== 0) {
-      throw new BuildError(`cmake-js ${step} failed for profile '${profile.name}' (exit ${result.status ?? 'signal'})`);
+      throw new BuildError(
+        `cmake-js ${step} failed for profile '${profile.name}' (exit ${result.status ?? 'signal'})`,
+      );
     }
   }
 
   const addons: Partial<Record<AddonName, AddonEntry>> = {};
   for (const addon of addonsFor(profile, table)) {
     if (!existsSync(join(root, 'native', addon, 'CMakeLists.txt'))) {
-      log.warn({ addon }, `profile '${profile.name}' declares features of addon '${addon}', which has no code yet`);
+      log.warn(
+        { addon },
+        `profile '${profile.name}' declares features of addon '${addon}', which has no code yet`,
+      );
       continue;
     }
     const file = join(out, 'Release', `${addon}.node`);
