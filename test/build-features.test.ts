@@ -10,35 +10,49 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkTools, findTool } from '../src/build/native-build.js';
 import { BuildError, FeatureUnavailableError } from '../src/errors/index.js';
-import { VideoAddon } from '../src/media/index.js';
+import { AudioAddon, VideoAddon } from '../src/media/index.js';
 import {
+  ADDONS,
   FEATURES,
   loadFeatureTable,
   loadProfile,
   profilesWithFeature,
   readManifest,
+  type AddonName,
   type Feature,
 } from '../src/profiles/index.js';
 import { CLI, HARDWARE, REPO } from './support/tree.js';
 
 const manifest = readManifest(join(REPO, 'build', 'manifest.json'));
 const table = loadFeatureTable(HARDWARE);
-const videoFeatures = FEATURES.filter((f) => table.features[f].addon === 'video');
+const featuresOf = (addon: AddonName): Feature[] => FEATURES.filter((f) => table.features[f].addon === addon);
+const videoFeatures = featuresOf('video');
 const absent = videoFeatures.filter((f) => !manifest.builtFeatures.includes(f));
 const entry = manifest.addons.video;
 assert.ok(entry !== undefined, 'the build has a video addon');
-const binary = readFileSync(join(REPO, entry.file));
-const hasCode = (feature: Feature): boolean => binary.includes(`doorway-feature:${feature}`);
+const binaries = new Map(
+  Object.entries(manifest.addons).map(([addon, e]) => [addon, readFileSync(join(REPO, e.file))]),
+);
+const hasCode = (addon: AddonName, feature: Feature): boolean =>
+  binaries.get(addon)?.includes(`doorway-feature:${feature}`) === true;
 
 describe(`the ${manifest.profile} build`, () => {
   it('leaves out at least one video feature, so the check below means something', () => {
     assert.ok(absent.length > 0, `profile ${manifest.profile} builds every video feature`);
   });
 
-  it('links the code of each built feature and of no absent one', () => {
-    for (const feature of entry.features)
-      assert.ok(hasCode(feature), `${feature} should be in ${entry.file}`);
-    for (const feature of absent) assert.ok(!hasCode(feature), `${feature} must not be in ${entry.file}`);
+  it('links the code of each built feature, in its own addon, and of no absent one', () => {
+    for (const addon of ADDONS) {
+      for (const feature of featuresOf(addon)) {
+        const built = manifest.builtFeatures.includes(feature);
+        assert.equal(
+          hasCode(addon, feature),
+          built,
+          `${feature} ${built ? 'missing from' : 'linked into'} ${addon}`,
+        );
+      }
+    }
+    assert.ok(absent.every((f) => !hasCode('video', f)));
   });
 
   it('matches the profile it was built from', () => {
@@ -78,6 +92,34 @@ describe(`the ${manifest.profile} build`, () => {
     const names = video.codecs().map((c) => c.name);
     for (const name of ['libx264', 'h264_nvenc', 'hevc_nvenc', 'h264_cuvid'])
       assert.ok(names.includes(name), name);
+  });
+
+  it('runs the echo canceller and an Opus round trip where the build has them', (t) => {
+    const audioEntry = manifest.addons.audio;
+    if (audioEntry === undefined) {
+      assert.ok(featuresOf('audio').every((f) => !manifest.builtFeatures.includes(f)));
+      t.diagnostic('no audio addon in this build');
+      return;
+    }
+    const audio = AudioAddon.load(manifest, REPO, HARDWARE);
+    assert.deepEqual([...audio.features].sort(), [...audioEntry.features].sort());
+    if (audio.features.includes('apm')) assert.deepEqual(audio.probeApm(), { ok: true });
+    if (audio.features.includes('opus')) assert.match(audio.opusInfo().version, /^libopus \d/);
+    if (audio.features.includes('audio-io')) {
+      const pa = audio.portaudioDevices();
+      assert.match(pa.version, /^PortAudio V19/);
+      assert.ok(Array.isArray(pa.devices));
+    }
+    const calls: Partial<Record<Feature, () => unknown>> = {
+      'audio-io': () => audio.portaudioDevices(),
+      apm: () => audio.probeApm(),
+      opus: () => audio.opusInfo(),
+    };
+    for (const feature of featuresOf('audio').filter((f) => !audio.features.includes(f))) {
+      const call = calls[feature];
+      assert.ok(call !== undefined, feature);
+      assert.throws(call, FeatureUnavailableError);
+    }
   });
 
   it('opens libx264 when built with x264, and names the reason NVENC cannot open without a GPU', (t) => {

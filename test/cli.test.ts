@@ -84,5 +84,6 @@ describe('doorway CLI', () => {
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^ok +build +profile /m);
     assert.match(result.stdout, /verdict: ready/);
+    assert.equal(result.stderr, '', 'library chatter (ALSA, JACK, libavcodec) stays off stderr');
   });
 });

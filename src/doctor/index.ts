@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SiteConfig } from '../config/index.js';
 import { DoorwayError } from '../errors/index.js';
-import { VideoAddon, type ProbeResult } from '../media/index.js';
+import { AudioAddon, VideoAddon, type ProbeResult } from '../media/index.js';
 import { readManifest, type BuildManifest, type Feature } from '../profiles/index.js';
 import {
   findSharedLibrary,
@@ -96,6 +96,20 @@ export function runDoctor(options: DoctorOptions): DoctorReport {
   if (video?.features.includes('cuda') === true) checks.push(cudaCheck(video, site));
   checks.push(...cameraChecks(video, roots, site));
   checks.push(...displayChecks(video, site));
+  let audio: AudioAddon | null = null;
+  if (manifest?.addons.audio !== undefined) {
+    try {
+      audio = AudioAddon.load(manifest, options.appRoot, options.hardwareDir);
+      checks.push({
+        item: 'addon audio',
+        verdict: 'ok',
+        detail: `loads; features: ${audio.features.join(' ')}`,
+      });
+    } catch (err) {
+      checks.push({ item: 'addon audio', verdict: 'fail', detail: messageOf(err) });
+    }
+  }
+  if (audio !== null) checks.push(...audioChecks(audio, site));
   checks.push(soundCheck(roots, site));
   checks.push(...nvidiaChecks(roots, manifest, site, options.findLibrary ?? findSharedLibrary));
 
@@ -211,6 +225,39 @@ function displayChecks(video: VideoAddon | null, site: SiteConfig | undefined): 
       item: 'display kms',
       verdict: usable ? 'ok' : needed ? 'fail' : 'info',
       detail: cards.length > 0 ? text : 'no /dev/dri/card* found',
+    });
+  }
+  return checks;
+}
+
+function audioChecks(audio: AudioAddon, site: SiteConfig | undefined): Check[] {
+  const checks: Check[] = [];
+  const verdictOf = (r: ProbeResult): Verdict => (r.ok ? 'ok' : site === undefined ? 'warn' : 'fail');
+  if (audio.features.includes('audio-io')) {
+    const pa = audio.portaudioDevices();
+    const names = pa.devices.map(
+      (d) => `${d.name} (${d.hostApi}, ${d.maxInputChannels} in/${d.maxOutputChannels} out)`,
+    );
+    checks.push({
+      item: 'audio devices',
+      verdict: pa.error === undefined ? 'info' : 'warn',
+      detail: `${pa.version.split(',')[0] ?? pa.version}: ${pa.error ?? (names.length > 0 ? names.join('; ') : 'no devices')}`,
+    });
+  }
+  if (audio.features.includes('apm')) {
+    const apm = audio.probeApm();
+    checks.push({
+      item: 'echo canceller',
+      verdict: verdictOf(apm),
+      detail: apm.ok ? 'runs (AEC extended filter, delay-agnostic, NS, HPF, AGC)' : apm.error,
+    });
+  }
+  if (audio.features.includes('opus')) {
+    const opus = audio.opusInfo();
+    checks.push({
+      item: 'opus',
+      verdict: verdictOf(opus),
+      detail: opus.ok ? `${opus.version}, low-delay block round trip` : opus.error,
     });
   }
   return checks;

@@ -5,8 +5,9 @@ export {
   type DrmDevice,
   type HwCodec,
   type LibavcodecVersion,
-  type ProbeResult,
   type SdlInfo,
   type V4l2Device,
 } from './video-addon.js';
+export { AudioAddon, type AudioDevice, type OpusInfo, type PortAudioInfo } from './audio-addon.js';
+export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';

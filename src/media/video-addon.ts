@@ -2,10 +2,9 @@
  * The one typed boundary to `native/video`. Nothing else loads the addon or touches its raw
  * exports; feature-gated calls fail with FeatureUnavailableError when the build lacks them.
  */
-import { isAbsolute, join } from 'node:path';
-import { NativeAddonError } from '../errors/index.js';
-import { isFeature, requireFeature, type BuildManifest, type Feature } from '../profiles/index.js';
-import { addonFeatures, requireNative } from './native-loader.js';
+import type { BuildManifest, Feature } from '../profiles/index.js';
+import type { ProbeResult } from './probe.js';
+import { loadManifestAddon, needFeature, type AddonShape, type LoadedAddon } from './native-loader.js';
 
 export interface LibavcodecVersion {
   /** libavcodec's own version, e.g. `59.37.100`. */
@@ -20,9 +19,6 @@ export interface CodecPresence {
   /** Whether this libavcodec was built with the codec (not whether the hardware is there). */
   readonly present: boolean;
 }
-
-/** Whether a codec actually opened on this machine; `error` is libavcodec's reason when not. */
-export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 export interface V4l2Device {
   readonly path: string;
@@ -59,7 +55,6 @@ export type HwCodec = 'h264' | 'hevc';
 
 /** Exports of the compiled addon; the optional ones exist only when their feature was built. */
 interface RawVideoAddon {
-  readonly features: readonly string[];
   libavcodec(): LibavcodecVersion;
   codecs(): CodecPresence[];
   probeX264?: () => ProbeResult;
@@ -71,64 +66,41 @@ interface RawVideoAddon {
   cudaDevices?: () => CudaInfo;
 }
 
-const FEATURE_EXPORTS: Partial<Record<Feature, keyof RawVideoAddon>> = {
-  x264: 'probeX264',
-  nvenc: 'probeNvenc',
-  nvdec: 'probeNvdec',
-  v4l2: 'v4l2Devices',
-  sdl: 'sdlInfo',
-  kms: 'drmDevices',
-  cuda: 'cudaDevices',
+const SHAPE: AddonShape = {
+  always: ['libavcodec', 'codecs'],
+  byFeature: {
+    x264: 'probeX264',
+    nvenc: 'probeNvenc',
+    nvdec: 'probeNvdec',
+    v4l2: 'v4l2Devices',
+    sdl: 'sdlInfo',
+    kms: 'drmDevices',
+    cuda: 'cudaDevices',
+  },
 };
-
-function asRawVideoAddon(value: unknown): RawVideoAddon {
-  const features = addonFeatures('video', value);
-  const exports = value as Record<string, unknown>;
-  for (const name of ['libavcodec', 'codecs']) {
-    if (typeof exports[name] !== 'function')
-      throw new NativeAddonError('video', `export '${name}' is missing`);
-  }
-  for (const feature of features) {
-    const fn = FEATURE_EXPORTS[feature];
-    if (fn !== undefined && typeof exports[fn] !== 'function') {
-      throw new NativeAddonError('video', `reports feature '${feature}' but lacks export '${fn}'`);
-    }
-  }
-  return value as RawVideoAddon;
-}
 
 export class VideoAddon {
   readonly #raw: RawVideoAddon;
+  readonly #features: readonly Feature[];
   readonly #manifest: BuildManifest;
   readonly #hardwareDir: string;
 
-  private constructor(raw: RawVideoAddon, manifest: BuildManifest, hardwareDir: string) {
-    this.#raw = raw;
+  private constructor(loaded: LoadedAddon, manifest: BuildManifest, hardwareDir: string) {
+    // loadManifestAddon checked every export this type names against the build's features.
+    this.#raw = loaded.exports as unknown as RawVideoAddon;
+    this.#features = loaded.features;
     this.#manifest = manifest;
     this.#hardwareDir = hardwareDir;
   }
 
   /** Loads the video addon named by the build manifest. */
   static load(manifest: BuildManifest, appRoot: string, hardwareDir: string): VideoAddon {
-    const entry = manifest.addons.video;
-    if (entry === undefined)
-      throw new NativeAddonError('video', `not built for profile '${manifest.profile}'`);
-    const file = isAbsolute(entry.file) ? entry.file : join(appRoot, entry.file);
-    const raw = asRawVideoAddon(requireNative('video', file));
-    const reported = [...raw.features].sort().join(',');
-    const expected = [...entry.features].sort().join(',');
-    if (reported !== expected) {
-      throw new NativeAddonError(
-        'video',
-        `${file} has features [${reported}] but the manifest says [${expected}]; rebuild`,
-      );
-    }
-    return new VideoAddon(raw, manifest, hardwareDir);
+    return new VideoAddon(loadManifestAddon('video', SHAPE, manifest, appRoot), manifest, hardwareDir);
   }
 
   /** Features compiled into this addon. */
   get features(): readonly Feature[] {
-    return this.#raw.features.filter(isFeature);
+    return this.#features;
   }
 
   libavcodec(): LibavcodecVersion {
@@ -167,10 +139,7 @@ export class VideoAddon {
     return this.#need('cuda', this.#raw.cudaDevices)();
   }
 
-  #need<F extends (...args: never[]) => unknown>(feature: Feature, fn: F | undefined): F {
-    requireFeature(this.#manifest, feature, this.#hardwareDir);
-    if (fn === undefined)
-      throw new NativeAddonError('video', `feature '${feature}' is in the manifest but not the addon`);
-    return fn;
+  #need<F>(feature: Feature, fn: F | undefined): F {
+    return needFeature('video', this.#manifest, this.#hardwareDir, feature, fn);
   }
 }
