@@ -11,6 +11,7 @@ import { DoorwayError } from '../errors/index.js';
 import { VideoAddon } from '../media/index.js';
 import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
+import { registerTransportCommands } from './transport-commands.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -69,6 +70,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       if (!report.ok) setExit(1);
     });
 
+  registerTransportCommands(program, io);
   return program;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * `doorway send`, `doorway recv` and `doorway netsim`: the one-direction tools the transport's
+ * tests and benchmarks drive. Their flags and the recv report are a contract (docs/PROTOCOL.md).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../errors/index.js';
+import { NetsimConfigError, parseKnobArgs } from '../netsim/index.js';
+import { runReceiver } from '../tools/receiver.js';
+import { startRelay } from '../tools/relay.js';
+import { runSender } from '../tools/sender.js';
+import { parseAddress, type UdpAddress } from '../udp/index.js';
+import type { CliIo } from './index.js';
+
+/** `8M`, `500k`, `2.5M`, `1200000` → bit/s. */
+export function parseBitrate(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(text.trim());
+  if (match === null) throw new UsageError(`--bitrate '${text}' is not a rate such as 8M or 500k`);
+  const scale = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 }[match[2] ?? ''] ?? 1;
+  const value = Number(match[1]) * scale;
+  if (!(value > 0)) throw new UsageError(`--bitrate '${text}' must be positive`);
+  return Math.round(value);
+}
+
+function positive(flag: string, text: string, integer = false): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag} '${text}' must be a positive ${integer ? 'whole ' : ''}number`);
+  }
+  return value;
+}
+
+function address(flag: string, text: string): UdpAddress {
+  try {
+    return parseAddress(text, flag);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export function registerTransportCommands(program: Command, io: CliIo): void {
+  program
+    .command('send')
+    .description('send synthetic video frames to a receiver over the doorway protocol')
+    .requiredOption('--to <host:port>', 'where the receiver listens')
+    .option('--source <source>', 'frames (synthetic encoded frames sized like video)', 'frames')
+    .option('--bitrate <rate>', 'target bitrate, e.g. 8M', '8M')
+    .option('--fps <n>', 'frames per second', '60')
+    .option('--duration <s>', 'seconds to send', '10')
+    .option('--keyframe-interval <n>', 'frames from one keyframe to the next', '60')
+    .option('--bind <host:port>', 'local address to send from')
+    .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
+    .option('--seed <n>', 'seed of the frame sizes', '1')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      if (o.source !== 'frames')
+        throw new UsageError(`--source '${String(o.source)}' is not supported by this build; use frames`);
+      const summary = await runSender({
+        to: address('--to', String(o.to)),
+        ...(o.bind === undefined ? {} : { bind: address('--bind', String(o.bind)) }),
+        bitrateBps: parseBitrate(String(o.bitrate)),
+        fps: positive('--fps', String(o.fps)),
+        durationS: positive('--duration', String(o.duration)),
+        keyframeInterval: positive('--keyframe-interval', String(o.keyframeInterval), true),
+        seed: positive('--seed', String(o.seed), true),
+        adapt: o.adapt !== false,
+      });
+      io.out(
+        `${JSON.stringify({ frames: summary.frames, keyframes: summary.keyframes, keyframeRequests: summary.keyframeRequests, bytes: summary.bytes, finalBitrateBps: summary.finalBitrateBps })}\n`,
+      );
+    });
+
+  program
+    .command('recv')
+    .description('receive frames from doorway send and write a JSON report')
+    .requiredOption('--listen <host:port>', 'address to listen on')
+    .option('--duration <s>', 'longest time to run, in seconds', '10')
+    .option('--deadline-ms <ms>', 'a frame is on time when complete this long after capture', '100')
+    .option('--report <file>', 'write the JSON report here (default: stdout)')
+    .option('--frames-log <file>', 'write one JSON line per frame here')
+    .option('--idle-ms <ms>', 'stop this long after the sender falls silent', '2000')
+    .action(async (o: Record<string, string | undefined>) => {
+      const report = await runReceiver({
+        listen: address('--listen', String(o.listen)),
+        durationS: positive('--duration', String(o.duration)),
+        deadlineMs: positive('--deadline-ms', String(o.deadlineMs)),
+        idleMs: positive('--idle-ms', String(o.idleMs)),
+        ...(o.framesLog === undefined ? {} : { framesLog: o.framesLog }),
+      });
+      const text = `${JSON.stringify(report, null, 2)}\n`;
+      if (o.report === undefined) io.out(text);
+      else writeFileSync(o.report, text);
+    });
+
+  program
+    .command('netsim')
+    .description('relay UDP between two endpoints through the seeded network simulator')
+    .requiredOption('--listen <host:port>', 'address the client sends to')
+    .requiredOption('--to <host:port>', 'where datagrams are relayed')
+    .option('--seed <n>', 'seed of the impairments', '1')
+    .option('--duration <s>', 'stop after this many seconds (default: run until killed)')
+    .argument(
+      '[knobs...]',
+      'impairments: loss=2% ge=P,R delay=10ms jitter=5ms rate=20mbit queue=64kb reorder=1% dup=0.5% outage=5s+5s',
+    )
+    .action(async (knobs: string[], o: Record<string, string | undefined>) => {
+      let forward;
+      try {
+        forward = parseKnobArgs(knobs);
+      } catch (err) {
+        if (err instanceof NetsimConfigError) throw new UsageError(err.message);
+        throw err;
+      }
+      const relay = await startRelay({
+        listen: address('--listen', String(o.listen)),
+        to: address('--to', String(o.to)),
+        forward,
+        seed: positive('--seed', String(o.seed), true),
+      });
+      io.err(`netsim relaying ${relay.address.host}:${relay.address.port} -> ${String(o.to)}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (o.duration !== undefined) setTimeout(stop, positive('--duration', o.duration) * 1000);
+      });
+      io.out(`${JSON.stringify(relay.stats())}\n`);
+      await relay.close();
+    });
+}

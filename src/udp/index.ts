@@ -1,0 +1,161 @@
+/**
+ * The thin driver that runs a sans-I/O endpoint on a real UDP socket: datagrams in, datagrams
+ * out, and one timer for the endpoint's next deadline. All protocol decisions stay in the
+ * endpoint; this file only moves bytes and reads the clock.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { micros, type Micros } from '../units/index.js';
+
+/** The sans-I/O shape the driver runs (the protocol's Connection fits it). */
+export interface SansIoEndpoint {
+  handleDatagram(now: number, datagram: Uint8Array): void;
+  handleTimeout(now: number): void;
+  pollTransmit(): Uint8Array | null;
+  pollTimeout(): number | null;
+}
+
+export interface UdpAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Microseconds since the Unix epoch from the monotonic clock: comparable across processes. */
+export function nowMicros(): Micros {
+  return micros(Math.round((performance.timeOrigin + performance.now()) * 1000));
+}
+
+/** `HOST:PORT` (or `[v6]:PORT`) into an address; throws a one-line RangeError. */
+export function parseAddress(text: string, what = 'address'): UdpAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (host === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`${what} '${text}' is not HOST:PORT`);
+  }
+  return { host, port };
+}
+
+export interface UdpDriverOptions {
+  readonly endpoint: SansIoEndpoint;
+  readonly bind: UdpAddress;
+  /** Where to send; when absent, the source of the latest datagram received. */
+  readonly peer?: UdpAddress;
+  readonly clock?: () => number;
+  /** Called after every batch of work, e.g. to drain the endpoint's events. */
+  readonly onActivity?: () => void;
+  readonly receiveBufferBytes?: number;
+  readonly sendBufferBytes?: number;
+}
+
+export class UdpDriver {
+  readonly #endpoint: SansIoEndpoint;
+  readonly #clock: () => number;
+  readonly #onActivity: (() => void) | undefined;
+  readonly #socket: Socket;
+  readonly #options: UdpDriverOptions;
+  #peer: UdpAddress | undefined;
+  #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  #closed = false;
+  #sendErrors = 0;
+
+  constructor(options: UdpDriverOptions) {
+    this.#options = options;
+    this.#endpoint = options.endpoint;
+    this.#clock = options.clock ?? nowMicros;
+    this.#onActivity = options.onActivity;
+    this.#peer = options.peer;
+    this.#socket = createSocket({ type: options.bind.host.includes(':') ? 'udp6' : 'udp4' });
+  }
+
+  /** Binds the socket; resolves with the bound address (port 0 picks a free one). */
+  async start(): Promise<UdpAddress> {
+    const socket = this.#socket;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        reject(
+          new Error(`cannot bind UDP ${this.#options.bind.host}:${this.#options.bind.port}: ${err.message}`),
+        );
+      };
+      socket.once('error', onError);
+      socket.bind(this.#options.bind.port, this.#options.bind.host, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    if (this.#options.receiveBufferBytes !== undefined)
+      socket.setRecvBufferSize(this.#options.receiveBufferBytes);
+    if (this.#options.sendBufferBytes !== undefined) socket.setSendBufferSize(this.#options.sendBufferBytes);
+    socket.on('message', (msg: Buffer, from: RemoteInfo) => {
+      if (this.#options.peer === undefined) this.#peer = { host: from.address, port: from.port };
+      this.#endpoint.handleDatagram(this.#clock(), msg);
+      this.#flush();
+    });
+    // A send to a closed port reports ICMP unreachable as an error; the endpoint retries by itself.
+    socket.on('error', () => {
+      this.#sendErrors++;
+    });
+    this.#flush();
+    const address = socket.address();
+    return { host: address.address, port: address.port };
+  }
+
+  /** Runs the endpoint now: after the application queued something on it. */
+  kick(): void {
+    this.#flush();
+  }
+
+  get sendErrors(): number {
+    return this.#sendErrors;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
+    await new Promise<void>((resolve) => {
+      this.#socket.close(() => {
+        resolve();
+      });
+    });
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    const now = this.#clock();
+    const due = this.#endpoint.pollTimeout();
+    if (due !== null && due <= now) this.#endpoint.handleTimeout(now);
+    const peer = this.#peer;
+    for (let d = this.#endpoint.pollTransmit(); d !== null; d = this.#endpoint.pollTransmit()) {
+      if (peer === undefined) continue;
+      this.#socket.send(d, peer.port, peer.host);
+    }
+    this.#onActivity?.();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const due = this.#endpoint.pollTimeout();
+    if (due === null || this.#immediate !== null) return;
+    const waitMs = (due - this.#clock()) / 1000;
+    // setTimeout cannot wait less than a millisecond; pacing needs finer steps, so a deadline
+    // under a millisecond away is served on the next turn of the event loop instead.
+    if (waitMs < 1) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = null;
+        this.#flush();
+      });
+    } else {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#flush();
+      }, waitMs - 0.5);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The real thing on loopback: `doorway send` to `doorway recv` as separate processes, directly
+ * and through `doorway netsim` with loss, checking the report contract.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CLI, scratch } from './support/tree.js';
+
+const tmp = scratch('udp');
+after(tmp.remove);
+
+async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) =>
+    s.close(() => {
+      resolve();
+    }),
+  );
+  return port;
+}
+
+function start(args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
+}
+
+interface Report {
+  frames: { expected: number; received: number; onTime: number; late: number; lost: number; corrupt: number };
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  transport: {
+    packets: number;
+    fecRecovered: number;
+    retransmitted: number;
+    nacks: number;
+    keyframeRequests: number;
+    rttMs: number;
+    malformed: number;
+  };
+}
+
+async function run(name: string, relayKnobs: string[] | null): Promise<Report> {
+  const recvPort = await freePort();
+  const report = join(tmp.dir, `${name}.json`);
+  const frames = join(tmp.dir, `${name}.frames.jsonl`);
+  const recv = start([
+    'recv',
+    '--listen',
+    `127.0.0.1:${recvPort}`,
+    '--duration',
+    '15',
+    '--deadline-ms',
+    '100',
+    '--idle-ms',
+    '800',
+    '--report',
+    report,
+    '--frames-log',
+    frames,
+  ]);
+  let target = recvPort;
+  let relay: ChildProcess | null = null;
+  if (relayKnobs !== null) {
+    target = await freePort();
+    relay = start([
+      'netsim',
+      '--listen',
+      `127.0.0.1:${target}`,
+      '--to',
+      `127.0.0.1:${recvPort}`,
+      '--duration',
+      '10',
+      ...relayKnobs,
+    ]);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const send = start([
+    'send',
+    '--to',
+    `127.0.0.1:${target}`,
+    '--bitrate',
+    '4M',
+    '--fps',
+    '60',
+    '--duration',
+    '2',
+    '--keyframe-interval',
+    '60',
+  ]);
+  assert.equal(await exited(send), 0);
+  assert.equal(await exited(recv), 0);
+  relay?.kill('SIGTERM');
+  if (relay !== null) await exited(relay);
+  const lines = readFileSync(frames, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: number; status: string });
+  assert.equal(lines.length, 120);
+  assert.deepEqual(
+    lines.map((l) => l.id),
+    [...Array(120).keys()],
+  );
+  return JSON.parse(readFileSync(report, 'utf8')) as Report;
+}
+
+describe('doorway send → doorway recv over UDP', () => {
+  it('delivers every frame intact on loopback and writes the report', async () => {
+    const r = await run('direct', null);
+    assert.equal(r.frames.expected, 120);
+    assert.equal(r.frames.corrupt, 0);
+    // Real processes on a shared 2-core machine: a stall can make a frame late, but not many.
+    assert.ok(r.frames.received >= 118, `${r.frames.received} received`);
+    assert.ok(r.latencyMs.p50 < 20, `p50 ${r.latencyMs.p50} ms`);
+    assert.equal(r.transport.malformed, 0);
+    assert.ok(r.transport.packets > 500);
+    assert.ok(r.transport.rttMs > 0);
+  });
+
+  it('recovers 3 % loss through the doorway netsim relay', async () => {
+    const r = await run('relay', ['loss=3%', 'delay=5ms']);
+    assert.equal(r.frames.corrupt, 0);
+    assert.ok(r.frames.received >= 115, `${r.frames.received} received`);
+    assert.ok(r.transport.fecRecovered + r.transport.retransmitted > 0, 'losses were repaired');
+    assert.ok(r.transport.rttMs >= 10, `rtt ${r.transport.rttMs} ms through a 5 ms each-way relay`);
+  });
+
+  it('rejects bad flags in one line with exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['send', '--to', '127.0.0.1:9', '--bitrate', 'fast'], /--bitrate 'fast' is not a rate/],
+      [['send', '--to', 'nowhere'], /--to 'nowhere' is not HOST:PORT/],
+      [
+        ['recv', '--listen', '127.0.0.1:0', '--deadline-ms', '-1'],
+        /--deadline-ms '-1' must be a positive number/,
+      ],
+      [['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', 'loss=200%'], /loss/],
+    ];
+    for (const [args, message] of cases) {
+      const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      assert.equal(result.status, 2, args.join(' '));
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trimEnd().split('\n').length, 1, result.stderr);
+    }
+  });
+});
