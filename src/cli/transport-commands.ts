@@ -65,7 +65,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         adapt: o.adapt !== false,
       });
       io.out(
-        `${JSON.stringify({ frames: summary.frames, keyframes: summary.keyframes, keyframeRequests: summary.keyframeRequests, bytes: summary.bytes, finalBitrateBps: summary.finalBitrateBps })}\n`,
+        `${JSON.stringify({ frames: summary.frames, framesRefused: summary.stats.streams.find((st) => st.kind === 'video')?.framesRefused ?? 0, packetsSent: summary.stats.streams.find((st) => st.kind === 'video')?.packetsSent ?? 0, keyframes: summary.keyframes, keyframeRequests: summary.keyframeRequests, bytes: summary.bytes, finalBitrateBps: summary.finalBitrateBps })}\n`,
       );
     });
 

@@ -5,7 +5,7 @@
 import { ShardArena } from './arena.js';
 import { COEFFICIENTS } from './cauchy.js';
 import { FecInputError, type FecProblem } from './errors.js';
-import { accumulate } from './kernels.js';
+import { accumulate, type AccumulateKernel } from './kernels.js';
 import { blockCount, MAX_BLOCK_SHARDS, MAX_SHARDS, shardsInBlock, sourcesInBlock } from './layout.js';
 import { invertMatrix, MATRIX_STRIDE } from './matrix.js';
 
@@ -17,6 +17,11 @@ export interface ErasureCoderOptions {
   readonly maxShards?: number;
   /** Shard length in bytes to size the scratch space for up front; it grows on demand otherwise. */
   readonly shardLength?: number;
+  /**
+   * The multiply-accumulate inner loop; the JS one by default. A native SIMD kernel with the same
+   * contract (e.g. doorway's `native/fec`) can be plugged in: it must give identical bytes.
+   */
+  readonly kernel?: AccumulateKernel;
 }
 
 /** Why a decode failed: the input-shape problems plus not enough surviving shards. */
@@ -66,6 +71,7 @@ export class ErasureCoder {
   readonly #arrived = new Uint16Array(blockCount(MAX_SHARDS));
   /** Per block of the frame being decoded: sources that did not. */
   readonly #missing = new Uint16Array(blockCount(MAX_SHARDS));
+  readonly #accumulate: AccumulateKernel;
 
   constructor(options: ErasureCoderOptions = {}) {
     const maxShards = options.maxShards ?? MAX_SHARDS;
@@ -76,6 +82,7 @@ export class ErasureCoder {
       );
     }
     this.maxShards = maxShards;
+    this.#accumulate = options.kernel ?? accumulate;
     this.#present = new Uint8Array(maxShards);
     if (options.shardLength !== undefined) {
       // Enough for any block: 256 accumulators, or 2 × 128 syndromes and outputs.
@@ -127,7 +134,7 @@ export class ErasureCoder {
       for (let t = 0; t < kb; t++) {
         arena.load(INPUT_SLOT, shardAt(sources, b + t * blocks));
         for (let j = 0; j < mb; j++) coefficients[j] = Number(COEFFICIENTS[(j << 8) | t]);
-        accumulate(words, input, accumulators, coefficients, mb, count);
+        this.#accumulate(words, input, accumulators, coefficients, mb, count);
       }
       for (let j = 0; j < mb; j++) {
         arena.store(FIRST_ACCUMULATOR_SLOT + j, shardAt(repair, b + (kb + j) * blocks - k));
@@ -321,12 +328,12 @@ export class ErasureCoder {
       if (present[g] === 0) continue;
       arena.load(INPUT_SLOT, shardAt(shards, g));
       for (let r = 0; r < e; r++) coefficients[r] = Number(COEFFICIENTS[(Number(rows[r]) << 8) | t]);
-      accumulate(words, input, syndromes, coefficients, e, count);
+      this.#accumulate(words, input, syndromes, coefficients, e, count);
     }
     arena.zero(firstOutputSlot, e);
     for (let r = 0; r < e; r++) {
       for (let c = 0; c < e; c++) coefficients[c] = Number(inverse[c * MATRIX_STRIDE + r]);
-      accumulate(words, syndromes + r * count, outputs, coefficients, e, count);
+      this.#accumulate(words, syndromes + r * count, outputs, coefficients, e, count);
     }
     for (let c = 0; c < e; c++) {
       arena.store(firstOutputSlot + c, shardAt(shards, b + Number(lost[c]) * blocks));

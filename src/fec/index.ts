@@ -20,6 +20,7 @@ export type {
   ErasureCoderOptions,
 } from './coder.js';
 export { FecInputError } from './errors.js';
+export { accumulate, type AccumulateKernel } from './kernels.js';
 export type { FecProblem } from './errors.js';
 export { blockCount, blockShapes, MAX_BLOCK_SHARDS, MAX_SHARDS } from './layout.js';
 export type { BlockShape } from './layout.js';

@@ -15,6 +15,16 @@
  */
 import { MUL } from './gf256.js';
 
+/** The signature of {@link accumulate}, which a native kernel may stand in for. */
+export type AccumulateKernel = (
+  a: Uint32Array,
+  input: number,
+  out: number,
+  coefficients: Uint8Array,
+  outputs: number,
+  count: number,
+) => void;
+
 /**
  * Folds one input into consecutive output slots: for j < outputs,
  * a[out + j·count ..] ^= coefficients[j] · a[input ..], over `count` words each.

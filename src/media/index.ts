@@ -11,3 +11,4 @@ export {
 export { AudioAddon, type AudioDevice, type OpusInfo, type PortAudioInfo } from './audio-addon.js';
 export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';
+export { loadFecKernel, type FecKernel } from './fec-addon.js';

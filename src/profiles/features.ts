@@ -18,7 +18,8 @@ export const FEATURES = [
 
 export type Feature = (typeof FEATURES)[number];
 
-export const ADDONS = ['video', 'audio'] as const;
+/** Native addons; `fec` carries no feature and is built in every profile (the transport needs it). */
+export const ADDONS = ['fec', 'video', 'audio'] as const;
 export type AddonName = (typeof ADDONS)[number];
 
 export const FeatureSchema = z.enum(FEATURES);

@@ -85,7 +85,9 @@ export class Connection {
   constructor(options: ConnectionOptions = {}) {
     this.config = connectionConfig(options.config);
     const repair = options.repair ?? new ReedSolomonRepair();
-    this.#pacer = new Pacer(Math.max(1024, this.config.historyPackets));
+    // Lanes hold at most half the retransmission ring, so a queued datagram's ring slot is never
+    // reused before it leaves.
+    this.#pacer = new Pacer(this.config.historyPackets / 2);
     this.#control = new ControlWriter(this.config.maxDatagramBytes - this.config.overheadBytes);
     for (const spec of this.config.streams) {
       this.#send.set(spec.id, new SendStream(spec, this.config, repair));
@@ -106,7 +108,10 @@ export class Connection {
 
   // ---- the application's side ------------------------------------------------------------------
 
-  /** Packetizes and queues one encoded frame; returns its frame id. */
+  /**
+   * Packetizes and queues one encoded frame; returns its frame id, or -1 (counted as refused)
+   * when the send queue is too deep to take it.
+   */
   sendFrame(now: number, stream: number, payload: Uint8Array, input: FrameInput): number {
     this.#advance(now);
     const s = this.#send.get(stream);
@@ -378,7 +383,11 @@ export class Connection {
   }
 
   #sendReports(now: number): void {
-    const estimate = this.#delayEstimator.estimate(micros(Math.round(now)));
+    // Until the delay-based estimator has seen congestion once, its number is only its starting
+    // guess: report none, so it does not cap a sender the path has room for (GCC initialises its
+    // rate control at the first overuse for the same reason).
+    const delayStats = this.#delayEstimator.stats(micros(Math.round(now)));
+    const estimate = delayStats.decreases > 0 ? delayStats.estimate : 0;
     for (const [id, stream] of this.#recv) {
       if (stream.highestSeq < 0) continue;
       const interval = stream.takeInterval();

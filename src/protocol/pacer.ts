@@ -86,6 +86,11 @@ export class Pacer {
     return next === Infinity ? null : next;
   }
 
+  /** Datagrams waiting in `lane`. */
+  size(lane: Lane): number {
+    return this.#lanes[lane]?.size ?? 0;
+  }
+
   get queued(): number {
     let n = 0;
     for (const lane of this.#lanes) n += lane.size;

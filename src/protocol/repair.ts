@@ -1,4 +1,4 @@
-import { ErasureCoder, repairCountFor } from '../fec/index.js';
+import { ErasureCoder, repairCountFor, type AccumulateKernel } from '../fec/index.js';
 /**
  * What the transport needs from an erasure code: repair shards for a frame's source shards, the
  * missing sources back from enough shards, and how many repair shards a loss rate calls for.
@@ -22,8 +22,13 @@ export interface RepairCoder {
  * count and loss (in 0.1 % steps), since the binomial search is too slow to redo per frame.
  */
 export class ReedSolomonRepair implements RepairCoder {
-  readonly #coder = new ErasureCoder();
+  readonly #coder: ErasureCoder;
   readonly #counts = new Map<number, number>();
+
+  /** `kernel`: a native multiply-accumulate (native/fec); the JS one when absent. */
+  constructor(kernel?: AccumulateKernel) {
+    this.#coder = new ErasureCoder(kernel === undefined ? {} : { kernel });
+  }
 
   repairCount(sources: number, lossRate: number, targetResidual: number, maxOverhead: number): number {
     const lossStep = Math.min(1000, Math.max(0, Math.round(lossRate * 1000)));

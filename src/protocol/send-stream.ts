@@ -28,6 +28,8 @@ export interface FrameInput {
 
 export interface SendStreamStats {
   framesSent: number;
+  /** Frames refused because the send queue was too deep to take them (the encoder outruns the path). */
+  framesRefused: number;
   packetsSent: number;
   bytesSent: number;
   repairPacketsSent: number;
@@ -41,6 +43,7 @@ export class SendStream {
   readonly spec: StreamSpec;
   readonly stats: SendStreamStats = {
     framesSent: 0,
+    framesRefused: 0,
     packetsSent: 0,
     bytesSent: 0,
     repairPacketsSent: 0,
@@ -90,7 +93,9 @@ export class SendStream {
 
   /**
    * Packetizes one encoded frame and queues it. `lossRate` (0..1) sizes the FEC; `bitrateBps`
-   * bounds how fast the frame may be paced out.
+   * bounds how fast the frame may be paced out. Returns the frame id, or -1 when the send queue
+   * cannot take the whole frame: a queue that deep means the encoder outruns the path, and a
+   * frame sent later than that is worth less than the next one.
    */
   sendFrame(
     now: number,
@@ -111,8 +116,13 @@ export class SendStream {
           this.#config.fecMaxOverhead,
         )
       : 0;
-    if (fragments + repairs > this.#mask)
-      throw new RangeError(`frame of ${frameBytes} bytes needs more packets than the history holds`);
+    // Everything still queued must keep its ring slot until it leaves: at most half the ring may
+    // wait (datagrams of other streams in the same lanes count too, which errs on the safe side).
+    const queued = video ? pacer.size(Lane.video) + pacer.size(Lane.repair) : pacer.size(Lane.audio);
+    if (queued + fragments + repairs > (this.#mask + 1) / 2) {
+      this.stats.framesRefused++;
+      return -1;
+    }
     const frame = this.#nextFrame++;
     const h = this.#header;
     h.flags = (input.keyframe ? MediaFlag.keyframe : 0) | (video ? 0 : MediaFlag.audio);

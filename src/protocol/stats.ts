@@ -11,6 +11,7 @@ export interface StreamStatsSnapshot {
   readonly stream: number;
   readonly kind: 'video' | 'audio';
   readonly framesSent: number;
+  readonly framesRefused: number;
   readonly packetsSent: number;
   readonly bytesSent: number;
   readonly repairPacketsSent: number;

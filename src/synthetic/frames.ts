@@ -97,14 +97,24 @@ export function verifySyntheticFrame(payload: Uint8Array): number | null {
 }
 
 function fillBody(payload: Uint8Array, index: number): void {
-  // xorshift32 seeded by the frame index: cheap, and different for every frame.
+  // xorshift32 seeded by the frame index: cheap, and different for every frame; a word at a time.
   let x = (index * 0x9e3779b1) ^ 0x5bd1e995 || 1;
-  for (let i = SYNTHETIC_HEADER_BYTES; i < payload.length; i++) {
+  const body = payload.subarray(SYNTHETIC_HEADER_BYTES);
+  const words = wordsOf(body);
+  for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    payload[i] = x & 0xff;
+    words[i] = x;
   }
+  for (let i = words.length * 4; i < body.length; i++) body[i] = (i * 31 + index) & 0xff;
+}
+
+/** The whole 32-bit words of `bytes` as a view, or a copy when it is not 4-byte aligned. */
+function wordsOf(bytes: Uint8Array): Uint32Array {
+  const count = bytes.length >>> 2;
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+  return new Uint32Array(bytes.slice(0, count * 4).buffer);
 }
 
 function writeHeader(payload: Uint8Array, index: number, sum: number): void {
@@ -114,10 +124,12 @@ function writeHeader(payload: Uint8Array, index: number, sum: number): void {
   writeU32(payload, 12, sum);
 }
 
-/** FNV-1a, 32 bits. */
+/** FNV-1a over 32-bit words, then the tail bytes: fast enough for frames of megabytes. */
 function checksum(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  const words = wordsOf(bytes);
+  for (const w of words) h = Math.imul(h ^ w, 0x01000193);
+  for (let i = words.length * 4; i < bytes.length; i++) h = Math.imul(h ^ (bytes[i] ?? 0), 0x01000193);
   return h >>> 0;
 }
 

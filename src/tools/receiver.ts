@@ -4,6 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log/index.js';
+import { transportRepair } from './repair.js';
 import { Connection, type ConnectionConfig } from '../protocol/index.js';
 import { verifySyntheticFrame } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
@@ -26,6 +27,7 @@ export interface ReceiverOptions {
 
 export async function runReceiver(options: ReceiverOptions): Promise<ReceiveReport> {
   const connection = new Connection({
+    repair: transportRepair(options.log),
     config: {
       ...options.config,
       streams: [
@@ -58,7 +60,8 @@ export async function runReceiver(options: ReceiverOptions): Promise<ReceiveRepo
         switch (e.kind) {
           case 'frame-complete':
             if (e.frame.stream === VIDEO_STREAM) {
-              const intact = verifySyntheticFrame(e.frame.payload) === e.frame.frameId % 2 ** 32;
+              // Frame ids count frames the connection took; the payload's own index counts every frame made.
+              const intact = verifySyntheticFrame(e.frame.payload) !== null;
               ledger.complete(e.frame.frameId, e.frame.localCaptureUs, e.frame.completedAt, intact);
             }
             break;

@@ -4,6 +4,7 @@
  * estimate (never above the requested bitrate).
  */
 import type { Logger } from '../log/index.js';
+import { transportRepair } from './repair.js';
 import { Connection, type ConnectionConfig } from '../protocol/index.js';
 import { SyntheticFrames } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
@@ -37,6 +38,7 @@ export const VIDEO_STREAM = 1;
 
 export async function runSender(options: SenderOptions): Promise<SenderSummary> {
   const connection = new Connection({
+    repair: transportRepair(options.log),
     config: {
       ...options.config,
       streams: [
@@ -45,7 +47,8 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
       ],
       maxBitrateBps: options.bitrateBps,
       initialBitrateBps: options.bitrateBps,
-      minBitrateBps: Math.min(options.bitrateBps, 300_000),
+      // Without adaptation the bitrate is pinned: rate control cannot slow the pacing below it.
+      minBitrateBps: options.adapt === false ? options.bitrateBps : Math.min(options.bitrateBps, 300_000),
     },
   });
   const source = new SyntheticFrames({

@@ -6,7 +6,13 @@
  */
 import { Rng } from '../rng/index.js';
 import { Path, VirtualNetwork, type LinkConfig, type LinkStats } from '../netsim/index.js';
-import { Connection, type ConnectionConfig, type ConnectionEvent } from '../protocol/index.js';
+import {
+  Connection,
+  type ConnectionConfig,
+  type ConnectionEvent,
+  type RepairCoder,
+} from '../protocol/index.js';
+import { transportRepair } from './repair.js';
 import { SyntheticFrames, verifySyntheticFrame } from '../synthetic/index.js';
 import { micros, type Micros } from '../units/index.js';
 import { FrameLedger, type FrameLogLine, type ReceiveReport } from './report.js';
@@ -27,6 +33,8 @@ export interface SimulationOptions {
   /** The receiver's clock runs this far ahead of the sender's, µs. */
   readonly clockOffsetUs?: number;
   readonly config?: Partial<ConnectionConfig>;
+  /** The erasure code both ends use; the native kernel when built (see tools/repair.ts). */
+  readonly repair?: RepairCoder;
   /** Sees every event of the receiver (after the harness). */
   readonly onReceiverEvent?: (event: ConnectionEvent, now: number) => void;
   /** Sees every event of the sender. */
@@ -93,7 +101,9 @@ export function simulateTransport(options: SimulationOptions): SimulationResult 
     { id: 0, kind: 'audio' as const, fps: 100 },
     { id: STREAM, kind: 'video' as const, fps },
   ];
+  const repair = options.repair ?? transportRepair();
   const sender = new Connection({
+    repair,
     config: {
       ...options.config,
       streams,
@@ -103,6 +113,7 @@ export function simulateTransport(options: SimulationOptions): SimulationResult 
     },
   });
   const receiver = new Connection({
+    repair,
     config: {
       ...options.config,
       streams,
@@ -153,7 +164,8 @@ export function simulateTransport(options: SimulationOptions): SimulationResult 
       switch (e.kind) {
         case 'frame-complete':
           if (e.frame.stream === STREAM) {
-            const intact = verifySyntheticFrame(e.frame.payload) === e.frame.frameId % 2 ** 32;
+            // Frame ids count frames the connection took; the payload's own index counts every frame made.
+            const intact = verifySyntheticFrame(e.frame.payload) !== null;
             ledger.complete(e.frame.frameId, e.frame.localCaptureUs, e.frame.completedAt, intact);
           }
           break;

@@ -56,6 +56,7 @@ export class UdpDriver {
   readonly #options: UdpDriverOptions;
   #peer: UdpAddress | undefined;
   #timer: NodeJS.Timeout | null = null;
+  #timerDue = Infinity;
   #immediate: NodeJS.Immediate | null = null;
   #closed = false;
   #sendErrors = 0;
@@ -90,7 +91,9 @@ export class UdpDriver {
     socket.on('message', (msg: Buffer, from: RemoteInfo) => {
       if (this.#options.peer === undefined) this.#peer = { host: from.address, port: from.port };
       this.#endpoint.handleDatagram(this.#clock(), msg);
-      this.#flush();
+      // Datagrams that arrive together are handled together: one flush after the batch, not one
+      // timer and one poll per packet.
+      this.#requestFlush();
     });
     // A send to a closed port reports ICMP unreachable as an error; the endpoint retries by itself.
     socket.on('error', () => {
@@ -105,6 +108,22 @@ export class UdpDriver {
   kick(): void {
     this.#flush();
   }
+
+  #requestFlush(): void {
+    if (this.#immediate !== null || this.#closed) return;
+    this.#immediate = setImmediate(this.#flushSoon);
+  }
+
+  readonly #flushSoon = (): void => {
+    this.#immediate = null;
+    this.#flush();
+  };
+
+  readonly #onTimer = (): void => {
+    this.#timer = null;
+    this.#timerDue = Infinity;
+    this.#flush();
+  };
 
   get sendErrors(): number {
     return this.#sendErrors;
@@ -137,25 +156,19 @@ export class UdpDriver {
   }
 
   #schedule(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
     const due = this.#endpoint.pollTimeout();
-    if (due === null || this.#immediate !== null) return;
+    if (due === null) return;
     const waitMs = (due - this.#clock()) / 1000;
     // setTimeout cannot wait less than a millisecond; pacing needs finer steps, so a deadline
     // under a millisecond away is served on the next turn of the event loop instead.
     if (waitMs < 1) {
-      this.#immediate = setImmediate(() => {
-        this.#immediate = null;
-        this.#flush();
-      });
-    } else {
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
-        this.#flush();
-      }, waitMs - 0.5);
+      this.#requestFlush();
+      return;
     }
+    // Keep a timer that fires no later than needed; replace it only for an earlier deadline.
+    if (this.#timer !== null && this.#timerDue <= due) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(this.#onTimer, waitMs - 0.5);
   }
 }

@@ -17,7 +17,8 @@ constexpr int kBlock = kRate / 100;
 
 std::string RunProbe() {
   int rc = OPUS_OK;
-  OpusEncoder* enc = opus_encoder_create(kRate, kChannels, OPUS_APPLICATION_RESTRICTED_LOWDELAY, &rc);
+  OpusEncoder* enc =
+      opus_encoder_create(kRate, kChannels, OPUS_APPLICATION_RESTRICTED_LOWDELAY, &rc);
   if (rc != OPUS_OK) return std::string("encoder: ") + opus_strerror(rc);
   opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(1));
   opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(5));
