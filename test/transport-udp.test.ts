@@ -29,6 +29,20 @@ function start(args: string[]): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Resolves once `doorway recv` says it is bound (it warms up first). */
+function listening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`recv exited (${String(code)}) before listening: ${seen}`));
+    });
+  });
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) =>
     child.once('exit', (code) => {
@@ -85,7 +99,7 @@ async function run(name: string, relayKnobs: string[] | null): Promise<Report> {
       ...relayKnobs,
     ]);
   }
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await listening(recv);
   const send = start([
     'send',
     '--to',

@@ -84,6 +84,10 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         durationS: positive('--duration', String(o.duration)),
         deadlineMs: positive('--deadline-ms', String(o.deadlineMs)),
         idleMs: positive('--idle-ms', String(o.idleMs)),
+        // Once bound (after the warm-up), say so: scripts start the sender on this line.
+        onListening: (a) => {
+          io.err(`listening on ${a.host}:${a.port}\n`);
+        },
         ...(o.framesLog === undefined ? {} : { framesLog: o.framesLog }),
       });
       const text = `${JSON.stringify(report, null, 2)}\n`;

@@ -5,6 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log/index.js';
 import { transportRepair } from './repair.js';
+import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig } from '../protocol/index.js';
 import { verifySyntheticFrame } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
@@ -26,8 +27,10 @@ export interface ReceiverOptions {
 }
 
 export async function runReceiver(options: ReceiverOptions): Promise<ReceiveReport> {
+  const repair = transportRepair(options.log);
+  warmUpTransport(8e6, repair);
   const connection = new Connection({
-    repair: transportRepair(options.log),
+    repair,
     config: {
       ...options.config,
       streams: [

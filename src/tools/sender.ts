@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log/index.js';
 import { transportRepair } from './repair.js';
+import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig } from '../protocol/index.js';
 import { SyntheticFrames } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
@@ -37,8 +38,10 @@ export interface SenderSummary {
 export const VIDEO_STREAM = 1;
 
 export async function runSender(options: SenderOptions): Promise<SenderSummary> {
+  const repair = transportRepair(options.log);
+  warmUpTransport(options.bitrateBps, repair);
   const connection = new Connection({
-    repair: transportRepair(options.log),
+    repair,
     config: {
       ...options.config,
       streams: [

@@ -22,7 +22,8 @@ Napi::Value Accumulate(const Napi::CallbackInfo& info) {
   const int64_t count = info[5].As<Napi::Number>().Int64Value();
   const int64_t length = static_cast<int64_t>(words.ElementLength());
   if (input < 0 || out < 0 || outputs < 0 || count < 0 || input + count > length ||
-      out + outputs * count > length || outputs > static_cast<int64_t>(coefficients.ElementLength())) {
+      out + outputs * count > length ||
+      outputs > static_cast<int64_t>(coefficients.ElementLength())) {
     throw Napi::RangeError::New(env, "accumulate: offsets out of range");
   }
   uint8_t* base = reinterpret_cast<uint8_t*>(words.Data());

@@ -1,0 +1,241 @@
+/**
+ * `npm run bench:transport`: the transport's figures in one run.
+ * 1. Throughput through the real UDP driver on loopback (sender and receiver processes).
+ * 2. The impairment matrix in the simulator: 720p60 at 8 Mbit/s, RTT 20 ms, loss 0–10 % and a
+ *    Gilbert-Elliott burst case, jitter 0 and 10 ms, deadline one-way + 33 ms.
+ * 3. Side by side with SRT through the same `doorway netsim` relay (bench/srt-compare.ts).
+ * 4. Event-loop delay while streaming 60 Mbit/s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { millis, type LinkConfig } from '../src/netsim/index.js';
+import { runReceiver } from '../src/tools/receiver.js';
+import type { ReceiveReport } from '../src/tools/report.js';
+import { simulateTransport } from '../src/tools/simulate.js';
+import { publish, target, type Target } from './results.js';
+import { compareWithSrt } from './srt-compare.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'dist', 'bin', 'doorway.js');
+
+async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => {
+    s.close(() => {
+      resolve();
+    });
+  });
+  return port;
+}
+
+function child(args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Resolves once `doorway recv` says it is bound (it warms up first). */
+function listening(c: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    c.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('listening on')) resolve();
+    });
+  });
+}
+
+function exited(c: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => c.once('exit', resolve));
+}
+
+/** Sender and receiver as separate processes on loopback at a high fixed bitrate. */
+async function throughput(
+  bitrate: string,
+  seconds: number,
+): Promise<{ pps: number; mbps: number; report: ReceiveReport }> {
+  const dir = mkdtempSync(join(tmpdir(), 'doorway-bench-'));
+  try {
+    const port = await freePort();
+    const file = join(dir, 'report.json');
+    const recv = child([
+      'recv',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--duration',
+      String(seconds + 10),
+      '--deadline-ms',
+      '200',
+      '--idle-ms',
+      '700',
+      '--report',
+      file,
+    ]);
+    await listening(recv);
+    const send = child([
+      'send',
+      '--to',
+      `127.0.0.1:${port}`,
+      '--bitrate',
+      bitrate,
+      '--fps',
+      '60',
+      '--duration',
+      String(seconds),
+      '--no-adapt',
+      '--keyframe-interval',
+      '600',
+    ]);
+    await Promise.all([exited(send), exited(recv)]);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as ReceiveReport;
+    const pps = report.transport.packets / seconds;
+    return { pps, mbps: (pps * 1200 * 8) / 1e6, report };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface MatrixRow {
+  readonly case: string;
+  readonly jitterMs: number;
+  readonly onTime: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly fecOverhead: number;
+  readonly retransmitOverhead: number;
+}
+
+function matrix(durationS: number): MatrixRow[] {
+  const cases: [string, LinkConfig['loss']][] = [
+    ['loss 0%', { kind: 'none' }],
+    ['loss 1%', { kind: 'bernoulli', p: 0.01 }],
+    ['loss 2%', { kind: 'bernoulli', p: 0.02 }],
+    ['loss 5%', { kind: 'bernoulli', p: 0.05 }],
+    ['loss 10%', { kind: 'bernoulli', p: 0.1 }],
+    [
+      'burst (GE 2%, mean burst 4)',
+      { kind: 'gilbert-elliott', pGoodToBad: 0.005, pBadToGood: 0.25, lossGood: 0, lossBad: 1 },
+    ],
+  ];
+  const rows: MatrixRow[] = [];
+  for (const jitterMs of [0, 10]) {
+    for (const [name, loss] of cases) {
+      const link: LinkConfig = {
+        delay: millis(10),
+        ...(loss === undefined ? {} : { loss }),
+        ...(jitterMs > 0 ? { jitter: { kind: 'uniform', max: millis(jitterMs) } } : {}),
+      };
+      const r = simulateTransport({
+        forward: link,
+        reverse: link,
+        durationS,
+        bitrateBps: 8e6,
+        deadlineMs: 43,
+        seed: 42,
+      });
+      const video = r.sender.streams.find((s) => s.kind === 'video');
+      const media = (video?.packetsSent ?? 0) - (video?.repairPacketsSent ?? 0);
+      rows.push({
+        case: name,
+        jitterMs,
+        onTime: r.report.frames.onTime / r.report.frames.expected,
+        p50Ms: r.report.latencyMs.p50,
+        p99Ms: r.report.latencyMs.p99,
+        fecOverhead: media > 0 ? (video?.repairPacketsSent ?? 0) / media : 0,
+        retransmitOverhead: media > 0 ? (video?.retransmitted ?? 0) / media : 0,
+      });
+    }
+  }
+  return rows;
+}
+
+/** p99.9 of the event-loop delay in this process while it receives (or sends) 60 Mbit/s. */
+async function eventLoopWhileStreaming(
+  seconds: number,
+): Promise<{ receiveP999Ms: number; report: ReceiveReport }> {
+  const port = await freePort();
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let sent: Promise<number | null> = Promise.resolve(null);
+  const args = [
+    'send',
+    '--to',
+    `127.0.0.1:${port}`,
+    '--bitrate',
+    '60M',
+    '--fps',
+    '60',
+    '--duration',
+    String(seconds + 1),
+    '--no-adapt',
+  ];
+  const reportPromise = runReceiver({
+    listen: { host: '127.0.0.1', port },
+    durationS: seconds + 11,
+    deadlineMs: 100,
+    idleMs: 700,
+    onListening: () => {
+      sent = exited(child(args));
+      // Measured in the steady state: the sender's start-up second is left out.
+      setTimeout(() => {
+        histogram.enable();
+      }, 1000);
+    },
+  });
+  const report = await reportPromise;
+  histogram.disable();
+  await sent;
+  return { receiveP999Ms: histogram.percentile(99.9) / 1e6, report };
+}
+
+const quick = process.argv.includes('--quick');
+const tp = await throughput('450M', quick ? 2 : 4);
+const rows = matrix(quick ? 5 : 20);
+const srt = await compareWithSrt({
+  lossRates: [0.02, 0.05],
+  durationS: quick ? 5 : 10,
+  log: (line: string) => process.stderr.write(`${line}\n`),
+});
+const loop = await eventLoopWhileStreaming(quick ? 3 : 8);
+
+const row = (name: string, jitter: number): MatrixRow | undefined =>
+  rows.find((r) => r.case === name && r.jitterMs === jitter);
+const targets: Target[] = [
+  target('UDP loopback throughput, one direction', Math.round(tp.pps), 'pkt/s', '>=', 40_000),
+  target('on time at 2% loss, RTT 20 ms, jitter 0', row('loss 2%', 0)?.onTime ?? 0, 'share', '>=', 0.995),
+  target('on time at 5% loss, RTT 20 ms, jitter 0', row('loss 5%', 0)?.onTime ?? 0, 'share', '>=', 0.98),
+  target('on time at 2% loss, jitter 10 ms', row('loss 2%', 10)?.onTime ?? 0, 'share', '>=', 0.995),
+  target('on time at 5% loss, jitter 10 ms', row('loss 5%', 10)?.onTime ?? 0, 'share', '>=', 0.98),
+];
+for (const c of srt.results) {
+  const pct = `${Math.round(c.lossRate * 100)}%`;
+  targets.push(
+    target(
+      `on time through netsim at ${pct}, doorway`,
+      c.doorway.onTimeShare,
+      'share',
+      '>=',
+      c.srt.onTimeShare,
+    ),
+  );
+  targets.push(target(`on time vs SRT at ${pct} (doorway / SRT)`, c.ratios.onTime, 'ratio', '>=', 1));
+  targets.push(target(`p99 latency vs SRT at ${pct} (SRT / doorway)`, c.ratios.p99, 'ratio', '>=', 1));
+}
+targets.push(target('event-loop delay p99.9 while receiving 60 Mbit/s', loop.receiveP999Ms, 'ms', '<=', 2));
+
+publish('transport', targets, {
+  throughput: { pps: Math.round(tp.pps), mbps: Math.round(tp.mbps), frames: tp.report.frames },
+  matrix: rows,
+  srt: srt.results.map((c) => ({
+    lossRate: c.lossRate,
+    doorway: { onTime: c.doorway.onTimeShare, latencyMs: c.doorway.latencyMs },
+    srt: { latencySettingMs: c.srt.srtLatencyMs, onTime: c.srt.onTimeShare, latencyMs: c.srt.latencyMs },
+    ratios: c.ratios,
+  })),
+  srtNotes: srt.notes,
+  eventLoop: { receiveP999Ms: loop.receiveP999Ms, frames: loop.report.frames },
+});
