@@ -26,6 +26,11 @@ export interface ConnectionConfig {
   readonly pacingFraction: number;
   /** A frame is never sent faster than this multiple of the current bandwidth estimate. */
   readonly pacingGain: number;
+  /**
+   * Datagrams due within this much of now leave together, µs: a driver then wakes about once per
+   * quantum instead of spinning for sub-millisecond gaps (like the fq qdisc's quantum).
+   */
+  readonly pacingQuantumUs: number;
   /** FEC: the residual frame loss aimed for after repair, from the measured packet loss. */
   readonly fecTargetResidual: number;
   /** FEC: repair shards never exceed this share of a frame's sources. */
@@ -60,6 +65,7 @@ export const DEFAULT_CONFIG: ConnectionConfig = {
   ],
   pacingFraction: 0.25,
   pacingGain: 8,
+  pacingQuantumUs: 1000,
   fecTargetResidual: 0.002,
   fecMaxOverhead: 0.5,
   fecInitialLoss: 0.01,
@@ -124,6 +130,7 @@ export function connectionConfig(overrides: Partial<ConnectionConfig> = {}): Con
   });
   check(c.pacingFraction > 0 && c.pacingFraction <= 1, 'pacingFraction', 'must be in (0, 1]');
   check(c.pacingGain >= 1, 'pacingGain', 'must be at least 1');
+  check(c.pacingQuantumUs >= 0 && c.pacingQuantumUs <= 20_000, 'pacingQuantumUs', 'must be in [0, 20000]');
   check(c.fecTargetResidual > 0 && c.fecTargetResidual < 1, 'fecTargetResidual', 'must be in (0, 1)');
   check(c.fecMaxOverhead >= 0 && c.fecMaxOverhead <= 4, 'fecMaxOverhead', 'must be in [0, 4]');
   check(c.fecInitialLoss >= 0 && c.fecInitialLoss < 1, 'fecInitialLoss', 'must be in [0, 1)');

@@ -214,7 +214,7 @@ export class Connection {
   }
 
   pollTransmit(): Uint8Array | null {
-    const datagram = this.#pacer.poll(this.#now);
+    const datagram = this.#pacer.poll(this.#now + this.config.pacingQuantumUs);
     if (datagram !== null) {
       this.#stats.datagramsOut++;
       this.#stats.bytesOut += datagram.length;
@@ -225,7 +225,7 @@ export class Connection {
   pollTimeout(): Micros {
     let next = Math.min(this.#nextPingAt, this.#nextReportAt);
     const pacer = this.#pacer.nextRelease();
-    if (pacer !== null) next = Math.min(next, pacer);
+    if (pacer !== null) next = Math.min(next, pacer - this.config.pacingQuantumUs);
     const feedback = this.#lossController.pollTimeout();
     if (feedback !== null) next = Math.min(next, feedback);
     const rtt = this.#rtt();

@@ -89,7 +89,13 @@ export class UdpDriver {
       socket.setRecvBufferSize(this.#options.receiveBufferBytes);
     if (this.#options.sendBufferBytes !== undefined) socket.setSendBufferSize(this.#options.sendBufferBytes);
     socket.on('message', (msg: Buffer, from: RemoteInfo) => {
-      if (this.#options.peer === undefined) this.#peer = { host: from.address, port: from.port };
+      // The peer is whoever spoke last; an object only when it changes (not one per datagram).
+      if (
+        this.#options.peer === undefined &&
+        (this.#peer?.port !== from.port || this.#peer.host !== from.address)
+      ) {
+        this.#peer = { host: from.address, port: from.port };
+      }
       this.#endpoint.handleDatagram(this.#clock(), msg);
       // Datagrams that arrive together are handled together: one flush after the batch, not one
       // timer and one poll per packet.
@@ -159,9 +165,10 @@ export class UdpDriver {
     const due = this.#endpoint.pollTimeout();
     if (due === null) return;
     const waitMs = (due - this.#clock()) / 1000;
-    // setTimeout cannot wait less than a millisecond; pacing needs finer steps, so a deadline
-    // under a millisecond away is served on the next turn of the event loop instead.
-    if (waitMs < 1) {
+    // Due now: run on the next turn. Otherwise a timer, which Node rounds up to a whole
+    // millisecond; the endpoint sends what falls due within its pacing quantum together, so
+    // nothing spins waiting for sub-millisecond gaps.
+    if (waitMs <= 0) {
       this.#requestFlush();
       return;
     }
@@ -169,6 +176,6 @@ export class UdpDriver {
     if (this.#timer !== null && this.#timerDue <= due) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(this.#onTimer, waitMs - 0.5);
+    this.#timer = setTimeout(this.#onTimer, waitMs);
   }
 }
