@@ -192,6 +192,15 @@ async function eventLoopWhileStreaming(
   return { receiveP999Ms: histogram.percentile(99.9) / 1e6, report };
 }
 
+/** p99.9 of the event-loop delay of this process doing nothing: what the machine itself adds. */
+async function idleEventLoop(seconds: number): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  histogram.disable();
+  return histogram.percentile(99.9) / 1e6;
+}
+
 const quick = process.argv.includes('--quick');
 const tp = await throughput('450M', quick ? 2 : 4);
 const rows = matrix(quick ? 5 : 20);
@@ -200,6 +209,7 @@ const srt = await compareWithSrt({
   durationS: quick ? 5 : 10,
   log: (line: string) => process.stderr.write(`${line}\n`),
 });
+const idleP999Ms = await idleEventLoop(quick ? 3 : 6);
 const loop = await eventLoopWhileStreaming(quick ? 3 : 8);
 
 const row = (name: string, jitter: number): MatrixRow | undefined =>
@@ -237,5 +247,10 @@ publish('transport', targets, {
     ratios: c.ratios,
   })),
   srtNotes: srt.notes,
-  eventLoop: { receiveP999Ms: loop.receiveP999Ms, frames: loop.report.frames },
+  eventLoop: {
+    receiveP999Ms: loop.receiveP999Ms,
+    idleP999Ms,
+    addedOverIdleMs: loop.receiveP999Ms - idleP999Ms,
+    frames: loop.report.frames,
+  },
 });

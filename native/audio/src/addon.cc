@@ -1,23 +1,9 @@
 // native/audio addon entry: each compiled-in feature registers its exports.
 #include <napi.h>
 
-#include <cstring>
-
 #include "features.h"
 
 namespace doorway::audio {
-
-void AddFeature(std::vector<std::string>& features, const char* marker) {
-  static constexpr char kPrefix[] = "doorway-feature:";
-  features.emplace_back(marker + std::strlen(kPrefix));
-}
-
-Napi::Object ProbeResult(Napi::Env env, bool ok, const std::string& error) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("ok", ok);
-  if (!ok) out.Set("error", error);
-  return out;
-}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::vector<std::string> features;
@@ -30,9 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #ifdef DOORWAY_HAS_OPUS
   RegisterOpus(env, exports, features);
 #endif
-  Napi::Array list = Napi::Array::New(env, features.size());
-  for (size_t i = 0; i < features.size(); ++i) list.Set(i, features[i]);
-  exports.Set("features", list);
+  ExportFeatures(env, exports, features);
   return exports;
 }
 

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "addon_support.h"
+
 namespace doorway::audio {
 
-// Every feature unit carries a marker string "doorway-feature:<name>" (see native/video).
-void AddFeature(std::vector<std::string>& features, const char* marker);
-
-Napi::Object ProbeResult(Napi::Env env, bool ok, const std::string& error);
+using doorway::AddFeature;
+using doorway::ProbeResult;
 
 #ifdef DOORWAY_HAS_AUDIO_IO
 void RegisterPortAudio(Napi::Env env, Napi::Object exports, std::vector<std::string>& features);

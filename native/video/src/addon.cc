@@ -1,16 +1,9 @@
 // native/video addon entry: always the libavcodec probe, then each compiled-in feature.
 #include <napi.h>
 
-#include <cstring>
-
 #include "features.h"
 
 namespace doorway::video {
-
-void AddFeature(std::vector<std::string>& features, const char* marker) {
-  static constexpr char kPrefix[] = "doorway-feature:";
-  features.emplace_back(marker + std::strlen(kPrefix));
-}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::vector<std::string> features;
@@ -36,9 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #ifdef DOORWAY_HAS_CUDA
   RegisterCuda(env, exports, features);
 #endif
-  Napi::Array list = Napi::Array::New(env, features.size());
-  for (size_t i = 0; i < features.size(); ++i) list.Set(i, features[i]);
-  exports.Set("features", list);
+  ExportFeatures(env, exports, features);
   return exports;
 }
 

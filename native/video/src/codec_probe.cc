@@ -130,13 +130,6 @@ OpenResult TryOpenDecoder(const char* name) {
   return OpenAndClose(ctx, codec, nullptr);
 }
 
-Napi::Object ProbeResult(Napi::Env env, bool ok, const std::string& error) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("ok", ok);
-  if (!ok) out.Set("error", error);
-  return out;
-}
-
 void RegisterCodecProbe(Napi::Env env, Napi::Object exports) {
   exports.Set("libavcodec", Napi::Function::New(env, Libavcodec, "libavcodec"));
   exports.Set("codecs", Napi::Function::New(env, Codecs, "codecs"));

@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "addon_support.h"
+
 namespace doorway::video {
 
-// Every feature unit carries a marker string "doorway-feature:<name>". The build test
-// reads the addon binary for these markers to prove an absent feature's code is not linked.
-void AddFeature(std::vector<std::string>& features, const char* marker);
+using doorway::AddFeature;
+using doorway::ProbeResult;
 
 void RegisterCodecProbe(Napi::Env env, Napi::Object exports);
-Napi::Object ProbeResult(Napi::Env env, bool ok, const std::string& error);
 
 #ifdef DOORWAY_HAS_V4L2
 void RegisterV4l2(Napi::Env env, Napi::Object exports, std::vector<std::string>& features);

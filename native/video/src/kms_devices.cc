@@ -1,11 +1,9 @@
 // Feature kms: lists /dev/dri/card* with the kernel driver behind each and its connected outputs.
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -17,19 +15,6 @@ namespace doorway::video {
 namespace {
 
 constexpr char kMarker[] = "doorway-feature:kms";
-
-std::vector<std::string> CardNodes() {
-  std::vector<std::string> nodes;
-  DIR* dir = opendir("/dev/dri");
-  if (dir == nullptr) return nodes;
-  while (dirent* entry = readdir(dir)) {
-    if (std::strncmp(entry->d_name, "card", 4) == 0)
-      nodes.push_back(std::string("/dev/dri/") + entry->d_name);
-  }
-  closedir(dir);
-  std::sort(nodes.begin(), nodes.end());
-  return nodes;
-}
 
 Napi::Object Describe(Napi::Env env, const std::string& path) {
   Napi::Object out = Napi::Object::New(env);
@@ -60,7 +45,7 @@ Napi::Object Describe(Napi::Env env, const std::string& path) {
 
 Napi::Value DrmDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> nodes = CardNodes();
+  std::vector<std::string> nodes = ListDeviceNodes("/dev/dri", "card");
   Napi::Array list = Napi::Array::New(env, nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) list.Set(i, Describe(env, nodes[i]));
   return list;

@@ -1,11 +1,9 @@
 // Feature v4l2: lists /dev/video* nodes with what VIDIOC_QUERYCAP says of each.
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/videodev2.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -17,19 +15,6 @@ namespace doorway::video {
 namespace {
 
 constexpr char kMarker[] = "doorway-feature:v4l2";
-
-std::vector<std::string> VideoNodes() {
-  std::vector<std::string> nodes;
-  DIR* dir = opendir("/dev");
-  if (dir == nullptr) return nodes;
-  while (dirent* entry = readdir(dir)) {
-    if (std::strncmp(entry->d_name, "video", 5) == 0)
-      nodes.push_back(std::string("/dev/") + entry->d_name);
-  }
-  closedir(dir);
-  std::sort(nodes.begin(), nodes.end());
-  return nodes;
-}
 
 Napi::Object Describe(Napi::Env env, const std::string& path) {
   Napi::Object out = Napi::Object::New(env);
@@ -57,7 +42,7 @@ Napi::Object Describe(Napi::Env env, const std::string& path) {
 
 Napi::Value V4l2Devices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<std::string> nodes = VideoNodes();
+  std::vector<std::string> nodes = ListDeviceNodes("/dev", "video");
   Napi::Array list = Napi::Array::New(env, nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) list.Set(i, Describe(env, nodes[i]));
   return list;
