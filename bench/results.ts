@@ -51,11 +51,15 @@ export interface BenchReport {
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'RESULTS.md');
 
-/** Prints the report as one JSON object and appends a section to bench/RESULTS.md. */
+/**
+ * Prints the report as one JSON object and appends a section to bench/RESULTS.md; `notes` are
+ * lines of context (peers' figures, baselines) written under the table.
+ */
 export function publish(
   bench: string,
   targets: readonly Target[],
   details: Record<string, unknown> = {},
+  notes: readonly string[] = [],
 ): BenchReport {
   const report: BenchReport = {
     bench,
@@ -83,6 +87,8 @@ export function publish(
       '|---|---|---|---|',
       ...rows,
       '',
+      ...notes.map((n) => `- ${n}`),
+      ...(notes.length > 0 ? [''] : []),
     ].join('\n'),
   );
   return report;

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { VideoJitterBuffer, type VideoJitterBufferOptions } from '../src/protocol/jitter-buffer.js';
 import { Rng } from '../src/rng/index.js';
 import { frameId, micros, msToMicros } from '../src/units/index.js';
+import { FRAME_US } from './support/jitter.js';
 
-const FRAME_US = 16_000;
 /** Frames in `s` seconds. */
 const seconds = (s: number): number => Math.round((s * 1_000_000) / FRAME_US);
 

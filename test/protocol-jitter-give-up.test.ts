@@ -1,53 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VideoJitterBuffer, type JitterBufferEvent, type VideoFrame } from '../src/protocol/jitter-buffer.js';
+import type { VideoJitterBuffer } from '../src/protocol/jitter-buffer.js';
 import { frameId, micros } from '../src/units/index.js';
-
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const TRANSIT_US = 10_000;
-const TARGET_US = 12_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
-const arrival = (id: number): number => capture(id) + TRANSIT_US;
-
-function frame(id: number, ref: number | null): VideoFrame<number> {
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe: ref === null,
-    refFrameId: ref === null ? null : frameId(ref),
-    payload: id,
-  };
-}
-
-function drain(buf: VideoJitterBuffer<number>, now: number): number[] {
-  const out: number[] = [];
-  for (let f = buf.pollRelease(micros(now)); f !== null; f = buf.pollRelease(micros(now)))
-    out.push(f.payload);
-  return out;
-}
-
-function events(buf: VideoJitterBuffer<number>): JitterBufferEvent[] {
-  const out: JitterBufferEvent[] = [];
-  for (let e = buf.pollEvent(); e !== null; e = buf.pollEvent()) out.push(e);
-  return out;
-}
+import {
+  TARGET_US,
+  arrival,
+  capture,
+  drain,
+  events,
+  frameWithRef,
+  releasedOnTime,
+} from './support/jitter.js';
 
 /** Frames 0..2 released on time; events drained. */
-function started(): VideoJitterBuffer<number> {
-  const buf = new VideoJitterBuffer<number>();
-  for (let id = 0; id < 3; id++) {
-    buf.insert(micros(arrival(id)), frame(id, id === 0 ? null : id - 1));
-    assert.deepEqual(drain(buf, capture(id) + TARGET_US), [id]);
-  }
-  events(buf);
-  return buf;
-}
+const started = (): VideoJitterBuffer<number> => releasedOnTime(3);
 
 describe('jitter buffer: the transport gives a frame up', () => {
   it('unblocks at once: the next frame goes out at its own release time, without the grace', () => {
     const buf = started();
-    buf.insert(micros(arrival(4)), frame(4, null));
+    buf.insert(micros(arrival(4)), frameWithRef(4, null));
     assert.equal(buf.pollTimeout(), capture(4) + TARGET_US + 5_000, 'waiting for frame 3');
     buf.giveUp(micros(arrival(4) + 1_000), frameId(3));
     assert.deepEqual(events(buf), [{ kind: 'lost', frameId: 3 }], 'reported when given up');
@@ -57,7 +28,7 @@ describe('jitter buffer: the transport gives a frame up', () => {
 
   it('drops a held dependent and asks for a keyframe right away', () => {
     const buf = started();
-    buf.insert(micros(arrival(4)), frame(4, 3));
+    buf.insert(micros(arrival(4)), frameWithRef(4, 3));
     buf.giveUp(micros(arrival(4) + 1), frameId(3));
     assert.deepEqual(events(buf), [
       { kind: 'lost', frameId: 3 },
@@ -72,7 +43,7 @@ describe('jitter buffer: the transport gives a frame up', () => {
     const buf = started();
     buf.giveUp(micros(arrival(3) + 50_000), frameId(3));
     assert.deepEqual(events(buf), [], 'nothing to skip to yet');
-    buf.insert(micros(arrival(4) + 50_000), frame(4, 3));
+    buf.insert(micros(arrival(4) + 50_000), frameWithRef(4, 3));
     assert.deepEqual(events(buf), [
       { kind: 'lost', frameId: 3 },
       { kind: 'undecodable', frameId: 4 },
@@ -82,7 +53,7 @@ describe('jitter buffer: the transport gives a frame up', () => {
 
   it('waits until every frame of a gap is given up', () => {
     const buf = started();
-    buf.insert(micros(arrival(5)), frame(5, null));
+    buf.insert(micros(arrival(5)), frameWithRef(5, null));
     buf.giveUp(micros(arrival(5)), frameId(3));
     assert.equal(buf.pollTimeout(), capture(5) + TARGET_US + 5_000, 'frame 4 may still come');
     assert.deepEqual(events(buf), []);
@@ -96,7 +67,7 @@ describe('jitter buffer: the transport gives a frame up', () => {
 
   it('ignores give-ups of frames it holds or already passed', () => {
     const buf = started();
-    buf.insert(micros(arrival(3)), frame(3, 2));
+    buf.insert(micros(arrival(3)), frameWithRef(3, 2));
     buf.giveUp(micros(arrival(3)), frameId(3));
     buf.giveUp(micros(arrival(3)), frameId(1));
     assert.deepEqual(drain(buf, capture(3) + TARGET_US), [3]);
@@ -107,8 +78,8 @@ describe('jitter buffer: the transport gives a frame up', () => {
   it('lets a frame given up too early still play if it completes after all', () => {
     const buf = started();
     buf.giveUp(micros(arrival(3) - 1_000), frameId(3));
-    buf.insert(micros(arrival(3)), frame(3, 2));
-    buf.insert(micros(arrival(4)), frame(4, 3));
+    buf.insert(micros(arrival(3)), frameWithRef(3, 2));
+    buf.insert(micros(arrival(4)), frameWithRef(4, 3));
     assert.deepEqual(drain(buf, capture(4) + TARGET_US), [3, 4]);
     assert.equal(buf.stats.lost, 0);
   });

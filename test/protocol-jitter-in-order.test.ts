@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VideoJitterBuffer, type VideoFrame } from '../src/protocol/jitter-buffer.js';
-import { frameId, micros, msToMicros } from '../src/units/index.js';
+import { micros, msToMicros } from '../src/units/index.js';
+import { capture, frameChainWith } from './support/jitter.js';
 
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
-
-function frame(id: number): VideoFrame<string> {
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe: id === 0,
-    refFrameId: id === 0 ? null : frameId(id - 1),
-    payload: `frame ${id}`,
-  };
-}
+const frame = (id: number): VideoFrame<string> => frameChainWith(id, `frame ${id}`);
 
 describe('jitter buffer: in-order frames', () => {
   it('releases each frame at capture + target delay, never before', () => {

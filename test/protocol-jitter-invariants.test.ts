@@ -4,9 +4,7 @@ import fc from 'fast-check';
 import { VideoJitterBuffer, type VideoFrame } from '../src/protocol/jitter-buffer.js';
 import { Rng } from '../src/rng/index.js';
 import { frameId, micros } from '../src/units/index.js';
-
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
+import { FRAME_US, T0, type JitterAction } from './support/jitter.js';
 
 interface Scenario {
   readonly seed: number;
@@ -38,12 +36,10 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   maxLatenessUs: fc.integer({ min: 0, max: 80_000 }),
 });
 
-type Action = { at: number; insert: VideoFrame<number> } | { at: number; giveUp: number };
-
 /** Builds the arrivals: the last frame is a keyframe that always arrives on time. */
-function actionsOf(s: Scenario): Action[] {
+function actionsOf(s: Scenario): JitterAction[] {
   const rng = new Rng(s.seed);
-  const actions: Action[] = [];
+  const actions: JitterAction[] = [];
   // Some frames are not referenced by the next one (it references the one before).
   let ref = -1;
   for (let id = 0; id < s.frames; id++) {

@@ -1,60 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VideoJitterBuffer, type JitterBufferEvent, type VideoFrame } from '../src/protocol/jitter-buffer.js';
-import { frameId, micros } from '../src/units/index.js';
+import { micros } from '../src/units/index.js';
+import { TARGET_US, TRANSIT_US, capture, frameChain, playOut, type JitterAction } from './support/jitter.js';
 
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const TRANSIT_US = 10_000;
-/** Constant transit: the target is transit + the default 2 ms margin. */
-const TARGET_US = 12_000;
 const MAX_LATENESS_US = 50_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
 
-function frame(id: number, keyframes: ReadonlySet<number>): VideoFrame<number> {
-  const key = keyframes.has(id);
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe: key,
-    refFrameId: key ? null : frameId(id - 1),
-    payload: id,
-  };
-}
-
-type Action = { at: number; insert: VideoFrame<number> } | { at: number; giveUp: number };
-
-/** Applies the actions and sleeps exactly until `pollTimeout` in between; logs what came out, when. */
-function run(
-  buf: VideoJitterBuffer<number>,
-  actions: readonly Action[],
-): { released: [number, number][]; events: [number, JitterBufferEvent][] } {
-  const todo = [...actions].sort((a, b) => a.at - b.at);
-  const released: [number, number][] = [];
-  const events: [number, JitterBufferEvent][] = [];
-  let now = 0;
-  for (let i = 0; ;) {
-    const timeout = buf.pollTimeout() ?? Infinity;
-    const action = todo[i];
-    const wake = Math.min(timeout, action?.at ?? Infinity);
-    if (wake === Infinity) break;
-    now = Math.max(now, wake);
-    if (action !== undefined && action.at <= wake) {
-      if ('insert' in action) buf.insert(micros(now), action.insert);
-      else buf.giveUp(micros(now), frameId(action.giveUp));
-      i++;
-    }
-    for (let f = buf.pollRelease(micros(now)); f !== null; f = buf.pollRelease(micros(now))) {
-      released.push([f.payload, now]);
-    }
-    for (let e = buf.pollEvent(); e !== null; e = buf.pollEvent()) events.push([now, e]);
-  }
-  return { released, events };
-}
+/** Frame `id`: a keyframe when it is in `keyframes`, else a delta on frame `id - 1`. */
+const frame = (id: number, keyframes: ReadonlySet<number>): VideoFrame<number> =>
+  frameChain(id, keyframes.has(id));
 
 /** Frames 0..count-1 arriving TRANSIT_US after capture, except the lost ones. */
-function stream(count: number, keyframes: ReadonlySet<number>, lost: ReadonlySet<number>): Action[] {
-  const actions: Action[] = [];
+function stream(count: number, keyframes: ReadonlySet<number>, lost: ReadonlySet<number>): JitterAction[] {
+  const actions: JitterAction[] = [];
   for (let id = 0; id < count; id++) {
     if (!lost.has(id)) actions.push({ at: capture(id) + TRANSIT_US, insert: frame(id, keyframes) });
   }
@@ -67,7 +25,7 @@ const ids = (events: [number, JitterBufferEvent][], kind: JitterBufferEvent['kin
 describe('jitter buffer: a lost delta frame with dependent deltas', () => {
   it('drops the dependents as undecodable, asks for a keyframe once, and resumes at the next keyframe', () => {
     const buf = new VideoJitterBuffer<number>();
-    const { released, events } = run(buf, stream(16, new Set([0, 12]), new Set([3])));
+    const { released, events } = playOut(buf, stream(16, new Set([0, 12]), new Set([3])));
     assert.deepEqual(released, [
       [0, capture(0) + TARGET_US],
       [1, capture(1) + TARGET_US],
@@ -92,7 +50,7 @@ describe('jitter buffer: a lost delta frame with dependent deltas', () => {
 
   it('asks once per break: again for a later loss after the stream recovered', () => {
     const buf = new VideoJitterBuffer<number>();
-    const { released, events } = run(buf, stream(30, new Set([0, 12, 24]), new Set([3, 17])));
+    const { released, events } = playOut(buf, stream(30, new Set([0, 12, 24]), new Set([3, 17])));
     assert.deepEqual(
       released.map(([id]) => id),
       [0, 1, 2, 12, 13, 14, 15, 16, 24, 25, 26, 27, 28, 29],
@@ -109,7 +67,7 @@ describe('jitter buffer: a lost delta frame with dependent deltas', () => {
 
   it('flags the broken state until a keyframe comes', () => {
     const buf = new VideoJitterBuffer<number>();
-    run(buf, stream(10, new Set([0]), new Set([3])));
+    playOut(buf, stream(10, new Set([0]), new Set([3])));
     assert.equal(buf.keyframeNeeded, true);
     assert.equal(buf.bufferedFrames, 0, 'dependents are not hoarded while broken');
     buf.insert(micros(capture(10) + TRANSIT_US), frame(10, new Set()));
@@ -124,7 +82,7 @@ describe('jitter buffer: a lost delta frame with dependent deltas', () => {
   it('stops waiting as soon as the transport gives the frame up', () => {
     const buf = new VideoJitterBuffer<number>();
     const giveUpAt = capture(4) + TRANSIT_US + 1_000;
-    const { events } = run(buf, [...stream(8, new Set([0]), new Set([3])), { at: giveUpAt, giveUp: 3 }]);
+    const { events } = playOut(buf, [...stream(8, new Set([0]), new Set([3])), { at: giveUpAt, giveUp: 3 }]);
     assert.deepEqual(
       events.filter(([, e]) => e.kind !== 'released'),
       [
@@ -141,7 +99,7 @@ describe('jitter buffer: a lost delta frame with dependent deltas', () => {
   it('resumes without a keyframe when the missing frame arrives within the lateness bound', () => {
     const buf = new VideoJitterBuffer<number>();
     const keys = new Set([0]);
-    const { released, events } = run(buf, [
+    const { released, events } = playOut(buf, [
       ...stream(8, keys, new Set([3])),
       // Retransmitted: complete 40 ms past its release time, before it counts as late.
       { at: capture(3) + TARGET_US + 40_000, insert: frame(3, keys) },

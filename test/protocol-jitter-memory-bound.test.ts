@@ -1,34 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VideoJitterBuffer, type JitterBufferEvent, type VideoFrame } from '../src/protocol/jitter-buffer.js';
-import { frameId, micros, msToMicros } from '../src/units/index.js';
-
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
-
-function frame(id: number, keyframe: boolean): VideoFrame<number> {
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe,
-    refFrameId: keyframe ? null : frameId(id - 1),
-    payload: id,
-  };
-}
-
-function events(buf: VideoJitterBuffer<number>): JitterBufferEvent[] {
-  const out: JitterBufferEvent[] = [];
-  for (let e = buf.pollEvent(); e !== null; e = buf.pollEvent()) out.push(e);
-  return out;
-}
-
-function drain(buf: VideoJitterBuffer<number>, now: number): number[] {
-  const out: number[] = [];
-  for (let f = buf.pollRelease(micros(now)); f !== null; f = buf.pollRelease(micros(now)))
-    out.push(f.payload);
-  return out;
-}
+import { VideoJitterBuffer } from '../src/protocol/jitter-buffer.js';
+import { micros, msToMicros } from '../src/units/index.js';
+import { capture, drain, events, frameChain } from './support/jitter.js';
 
 function balanced(buf: VideoJitterBuffer<number>): void {
   const s = buf.stats;
@@ -44,7 +18,7 @@ describe('jitter buffer: memory bound', () => {
       maxDelayUs: msToMicros(1_000),
     });
     for (let id = 0; id < 10; id++) {
-      buf.insert(micros(capture(id) + 5_000), frame(id, true));
+      buf.insert(micros(capture(id) + 5_000), frameChain(id, true));
       assert.ok(buf.bufferedFrames <= 4);
       balanced(buf);
     }
@@ -63,11 +37,11 @@ describe('jitter buffer: memory bound', () => {
       minDelayUs: msToMicros(1_000),
       maxDelayUs: msToMicros(1_000),
     });
-    buf.insert(micros(capture(0) + 5_000), frame(0, true));
+    buf.insert(micros(capture(0) + 5_000), frameChain(0, true));
     assert.deepEqual(drain(buf, capture(0) + 1_000_000), [0]);
     events(buf);
     // Keyframes 1..5 while nothing is due: 1 and 2 are pushed out.
-    for (let id = 1; id <= 5; id++) buf.insert(micros(capture(id) + 5_000), frame(id, true));
+    for (let id = 1; id <= 5; id++) buf.insert(micros(capture(id) + 5_000), frameChain(id, true));
     assert.equal(buf.bufferedFrames, 3);
     assert.deepEqual(events(buf), [
       { kind: 'lost', frameId: 1 },
@@ -83,7 +57,7 @@ describe('jitter buffer: memory bound', () => {
   it('keeps the event queue bounded when nobody polls it', () => {
     const buf = new VideoJitterBuffer<number>({ maxQueuedEvents: 16 });
     for (let id = 0; id < 40; id++) {
-      buf.insert(micros(capture(id) + 10_000), frame(id, id === 0));
+      buf.insert(micros(capture(id) + 10_000), frameChain(id, id === 0));
       drain(buf, capture(id) + 12_000);
     }
     assert.equal(events(buf).length, 16);
@@ -92,11 +66,11 @@ describe('jitter buffer: memory bound', () => {
 
   it('emits only the newest lost events for a huge gap', () => {
     const buf = new VideoJitterBuffer<number>({ maxQueuedEvents: 16 });
-    buf.insert(micros(capture(0) + 10_000), frame(0, true));
+    buf.insert(micros(capture(0) + 10_000), frameChain(0, true));
     drain(buf, capture(0) + 12_000);
     events(buf);
     const far = 1_000_000;
-    buf.insert(micros(capture(far) + 10_000), frame(far, true));
+    buf.insert(micros(capture(far) + 10_000), frameChain(far, true));
     assert.deepEqual(drain(buf, capture(far) + 17_000), [far]);
     const lost = events(buf).filter((e) => e.kind === 'lost');
     assert.equal(buf.stats.lost, far - 1);

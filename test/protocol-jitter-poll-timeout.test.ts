@@ -1,43 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VideoJitterBuffer, type JitterBufferEvent, type VideoFrame } from '../src/protocol/jitter-buffer.js';
+import { VideoJitterBuffer, type VideoFrame } from '../src/protocol/jitter-buffer.js';
 import { Rng } from '../src/rng/index.js';
 import { frameId, micros } from '../src/units/index.js';
-
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
-
-function frame(id: number, keyframe: boolean): VideoFrame<number> {
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe,
-    refFrameId: keyframe ? null : frameId(id - 1),
-    payload: id,
-  };
-}
-
-function events(buf: VideoJitterBuffer<number>): JitterBufferEvent[] {
-  const out: JitterBufferEvent[] = [];
-  for (let e = buf.pollEvent(); e !== null; e = buf.pollEvent()) out.push(e);
-  return out;
-}
-
-type Action = { at: number; insert: VideoFrame<number> } | { at: number; giveUp: number };
+import { capture, events, frameChain, type JitterAction } from './support/jitter.js';
 
 describe('jitter buffer: pollTimeout', () => {
   it('is null with nothing held, and the release time of a held frame', () => {
     const buf = new VideoJitterBuffer<number>();
     assert.equal(buf.pollTimeout(), null);
-    buf.insert(micros(capture(0) + 10_000), frame(0, true));
+    buf.insert(micros(capture(0) + 10_000), frameChain(0, true));
     assert.equal(buf.pollTimeout(), capture(0) + 12_000);
   });
 
   it('lies in the past when a frame completes after its release time: poll at once', () => {
     const buf = new VideoJitterBuffer<number>({ maxDelayUs: micros(5_000) });
     const at = capture(0) + 10_000;
-    buf.insert(micros(at), frame(0, true));
+    buf.insert(micros(at), frameChain(0, true));
     const due = buf.pollTimeout() ?? Infinity;
     assert.ok(due < at);
     assert.equal(buf.pollRelease(micros(at))?.frameId, 0);
@@ -45,10 +24,10 @@ describe('jitter buffer: pollTimeout', () => {
 
   it('names the exact end of a stall behind a missing reference', () => {
     const buf = new VideoJitterBuffer<number>();
-    buf.insert(micros(capture(0) + 10_000), frame(0, true));
+    buf.insert(micros(capture(0) + 10_000), frameChain(0, true));
     assert.equal(buf.pollRelease(micros(capture(0) + 12_000))?.frameId, 0);
     events(buf);
-    buf.insert(micros(capture(2) + 10_000), frame(2, false));
+    buf.insert(micros(capture(2) + 10_000), frameChain(2, false));
     // Nothing held decodes without frame 1: wait until it could no longer be on time.
     const end = capture(2) + 12_000 + 50_000;
     assert.equal(buf.pollTimeout(), end);
@@ -65,9 +44,9 @@ describe('jitter buffer: pollTimeout', () => {
 
   it('is exact under jitter, reordering, loss and give-ups: nothing happens a microsecond early, something at it', () => {
     const rng = new Rng('jitter-poll-timeout');
-    const actions: Action[] = [];
+    const actions: JitterAction[] = [];
     for (let id = 0; id < 900; id++) {
-      const f = frame(id, id % 30 === 0);
+      const f = frameChain(id, id % 30 === 0);
       if (id > 0 && rng.chance(0.02)) {
         if (rng.chance(0.5)) actions.push({ at: capture(id) + 100_000, giveUp: id });
         continue;

@@ -1,48 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VideoJitterBuffer, type JitterBufferEvent, type VideoFrame } from '../src/protocol/jitter-buffer.js';
-import { frameId, micros, msToMicros } from '../src/units/index.js';
-
-const FRAME_US = 16_000;
-const T0 = 1_000_000;
-const capture = (id: number): number => T0 + id * FRAME_US;
-
-function frame(id: number): VideoFrame<number> {
-  const key = id === 0;
-  return {
-    frameId: frameId(id),
-    localCaptureUs: micros(capture(id)),
-    keyframe: key,
-    refFrameId: key ? null : frameId(id - 1),
-    payload: id,
-  };
-}
+import { VideoJitterBuffer, type JitterBufferEvent } from '../src/protocol/jitter-buffer.js';
+import { micros, msToMicros } from '../src/units/index.js';
+import { capture, frameChain, playOut } from './support/jitter.js';
 
 /** Inserts at the given times and sleeps exactly until `pollTimeout` in between; returns releases. */
 function run(
   buf: VideoJitterBuffer<number>,
   arrivals: readonly { at: number; id: number }[],
 ): { released: [number, number][]; events: JitterBufferEvent[] } {
-  const todo = [...arrivals].sort((a, b) => a.at - b.at);
-  const released: [number, number][] = [];
-  const events: JitterBufferEvent[] = [];
-  let now = 0;
-  for (let i = 0; ;) {
-    const timeout = buf.pollTimeout() ?? Infinity;
-    const arrival = todo[i];
-    const wake = Math.min(timeout, arrival?.at ?? Infinity);
-    if (wake === Infinity) break;
-    now = Math.max(now, wake);
-    if (arrival !== undefined && arrival.at <= wake) {
-      buf.insert(micros(now), frame(arrival.id));
-      i++;
-    }
-    for (let f = buf.pollRelease(micros(now)); f !== null; f = buf.pollRelease(micros(now))) {
-      released.push([f.payload, now]);
-    }
-    for (let e = buf.pollEvent(); e !== null; e = buf.pollEvent()) events.push(e);
-  }
-  return { released, events };
+  const { released, events } = playOut(
+    buf,
+    arrivals.map(({ at, id }) => ({ at, insert: frameChain(id) })),
+  );
+  return { released, events: events.map(([, e]) => e) };
 }
 
 describe('jitter buffer: reordered complete frames', () => {

@@ -5,7 +5,7 @@
  * are counted and dropped. `now` is this side's clock in µs; capture times passed to
  * `sendFrame` are on the same clock.
  */
-import { bitsPerSecond, micros, type BitsPerSecond, type Micros } from '../units/index.js';
+import { bitsPerSecond, frameId as toFrameId, micros, type BitsPerSecond, type Micros } from '../units/index.js';
 import { LossBasedController, DelayBasedEstimator } from './bandwidth.js';
 import { ClockSync } from './clock-sync.js';
 import { connectionConfig, type ConnectionConfig, type StreamSpec } from './config.js';
@@ -185,7 +185,7 @@ export class Connection {
       stream.expire(now, this.#expired);
       const jb = this.#jitter.get(id);
       for (const frameId of this.#expired) {
-        if (jb !== undefined) jb.giveUp(micros(Math.round(now)), frameId as never);
+        if (jb !== undefined) jb.giveUp(micros(Math.round(now)), toFrameId(frameId));
         else this.#events.push({ kind: 'frame-dropped', stream: id, frameId, reason: 'lost' });
       }
       this.#nacks.length = 0;
@@ -277,10 +277,10 @@ export class Connection {
       return;
     }
     jb.insert(micros(Math.round(now)), {
-      frameId: frame.frameId as never,
+      frameId: toFrameId(frame.frameId),
       localCaptureUs: micros(Math.round(frame.localCaptureUs)),
       keyframe: frame.keyframe,
-      refFrameId: frame.refFrameId as never,
+      refFrameId: frame.refFrameId === null ? null : toFrameId(frame.refFrameId),
       payload: frame,
     });
     this.#drainJitter(now, h.stream, jb);
