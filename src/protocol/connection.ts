@@ -5,7 +5,13 @@
  * are counted and dropped. `now` is this side's clock in µs; capture times passed to
  * `sendFrame` are on the same clock.
  */
-import { bitsPerSecond, frameId as toFrameId, micros, type BitsPerSecond, type Micros } from '../units/index.js';
+import {
+  bitsPerSecond,
+  frameId as toFrameId,
+  micros,
+  type BitsPerSecond,
+  type Micros,
+} from '../units/index.js';
 import { LossBasedController, DelayBasedEstimator } from './bandwidth.js';
 import { ClockSync } from './clock-sync.js';
 import { connectionConfig, type ConnectionConfig, type StreamSpec } from './config.js';
