@@ -66,7 +66,7 @@ export const DEFAULT_CONFIG: ConnectionConfig = {
   pacingFraction: 0.25,
   pacingGain: 8,
   pacingQuantumUs: 1000,
-  fecTargetResidual: 0.002,
+  fecTargetResidual: 0.01,
   fecMaxOverhead: 0.5,
   fecInitialLoss: 0.01,
   deadlineUs: 100_000,
