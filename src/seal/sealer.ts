@@ -1,0 +1,85 @@
+import { SealUsageError } from './errors.js';
+import { direction, newCipher, type DirectionOptions } from './options.js';
+import {
+  COUNTER_OFFSET,
+  HEADER_BYTES,
+  INDEX_OFFSET,
+  NONCE_BYTES,
+  OVERHEAD_BYTES,
+  SEALED_TYPE,
+  writeCounter,
+  writeU32,
+  type SealCipher,
+} from './packet.js';
+import type { KeyObject } from 'node:crypto';
+
+export type SealerOptions = DirectionOptions;
+
+/**
+ * Seals the datagrams of one direction under one key. Counters start at 0 and never repeat: once
+ * `messageLimit` packets are sealed, `seal` returns null and the session must rekey.
+ */
+export class Sealer {
+  readonly cipher: SealCipher;
+  readonly receiverIndex: number;
+  readonly messageLimit: number;
+  /** Bytes a sealed packet adds to its plaintext (header + tag). */
+  readonly overheadBytes = OVERHEAD_BYTES;
+  readonly #key: KeyObject;
+  /** Reused per packet: createCipheriv copies both, so rewriting them in place is safe. */
+  readonly #nonce = new Uint8Array(NONCE_BYTES);
+  readonly #header = new Uint8Array(HEADER_BYTES);
+  #counter = 0;
+
+  constructor(options: SealerOptions) {
+    const d = direction(options);
+    this.cipher = d.cipher;
+    this.receiverIndex = d.receiverIndex;
+    this.messageLimit = d.messageLimit;
+    this.#key = d.key;
+    this.#header[0] = SEALED_TYPE;
+    writeU32(this.#header, INDEX_OFFSET, d.receiverIndex);
+  }
+
+  /** The counter the next packet will carry, which is also how many packets were sealed. */
+  get counter(): number {
+    return this.#counter;
+  }
+
+  /** How many more packets this key may seal. */
+  get remaining(): number {
+    return this.messageLimit - this.#counter;
+  }
+
+  /**
+   * Returns the sealed packet (plaintext.length + overheadBytes long), written into `out` when given
+   * (as a view of its start), or null when the message limit is reached and the session must rekey.
+   * `out` may overlap `plaintext`: it is written only after the encryption has read all of it.
+   * Throws {@link SealUsageError} when `out` is too small.
+   */
+  seal(plaintext: Uint8Array, out?: Uint8Array): Uint8Array | null {
+    const counter = this.#counter;
+    if (counter >= this.messageLimit) return null;
+    const length = plaintext.length + OVERHEAD_BYTES;
+    if (out !== undefined && out.length < length) {
+      throw new SealUsageError(`seal: output buffer of ${out.length} bytes, packet needs ${length}`);
+    }
+    // Spend the counter before encrypting, so no failure path can ever reuse a nonce.
+    this.#counter = counter + 1;
+    const header = this.#header;
+    writeCounter(header, COUNTER_OFFSET, counter);
+    writeCounter(this.#nonce, NONCE_BYTES - 8, counter);
+    const cipher = newCipher(this.cipher, this.#key, this.#nonce);
+    // plaintextLength matters only to CCM; @types wants it for ChaCha20-Poly1305 too.
+    cipher.setAAD(header, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    cipher.final();
+    const tag = cipher.getAuthTag();
+    // One allocation when the caller gave no buffer; Buffer.allocUnsafe takes it from the pool.
+    const packet = out ?? Buffer.allocUnsafe(length);
+    packet.set(header, 0);
+    packet.set(body, HEADER_BYTES);
+    packet.set(tag, HEADER_BYTES + body.length);
+    return packet.length === length ? packet : packet.subarray(0, length);
+  }
+}
