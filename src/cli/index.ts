@@ -11,6 +11,7 @@ import { DoorwayError } from '../errors/index.js';
 import { VideoAddon } from '../media/index.js';
 import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
+import { registerKeyCommands } from './key-commands.js';
 import { registerTransportCommands } from './transport-commands.js';
 
 export interface CliIo {
@@ -71,6 +72,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     });
 
   registerTransportCommands(program, io);
+  registerKeyCommands(program, io, root);
   return program;
 }
 

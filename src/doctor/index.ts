@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SiteConfig } from '../config/index.js';
 import { DoorwayError } from '../errors/index.js';
+import { publicKeyOfFile } from '../keys/index.js';
 import { AudioAddon, VideoAddon, type ProbeResult } from '../media/index.js';
 import { readManifest, type BuildManifest, type Feature } from '../profiles/index.js';
 import {
@@ -75,6 +76,7 @@ export function runDoctor(options: DoctorOptions): DoctorReport {
       detail: `${site.site} (${site.file}), peer ${site.peer.site} at ${site.peer.host}:${site.peer.port}`,
     });
     if (manifest !== null) checks.push(profileCheck(site, manifest));
+    checks.push(keyCheck(site));
   }
 
   let video: VideoAddon | null = null;
@@ -114,6 +116,19 @@ export function runDoctor(options: DoctorOptions): DoctorReport {
   checks.push(...nvidiaChecks(roots, manifest, site, options.findLibrary ?? findSharedLibrary));
 
   return { checks, ok: checks.every((c) => c.verdict !== 'fail') };
+}
+
+/** The private key must hold a key and be readable by its owner alone, as the daemon requires. */
+function keyCheck(site: SiteConfig): Check {
+  try {
+    return {
+      item: 'keys',
+      verdict: 'ok',
+      detail: `${site.privateKeyPath} (0600), public key ${publicKeyOfFile(site.privateKeyPath)}`,
+    };
+  } catch (err) {
+    return { item: 'keys', verdict: 'fail', detail: messageOf(err) };
+  }
 }
 
 /** The site's profile against the built one: features the build never asked for are a failure. */

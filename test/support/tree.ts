@@ -44,7 +44,8 @@ export function writeSite(
 ): string {
   const site = readJson(join(HARDWARE, 'sites', 'example.json'));
   const key = join(dir, 'private.key');
-  writeFileSync(key, 'k'.repeat(32), { mode: 0o600 });
+  // A real X25519 private key in its text form (any 32 bytes are one), readable by its owner only.
+  writeFileSync(key, `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
   site.privateKeyPath = key;
   edit(site);
   const file = join(dir, 'site.json');
