@@ -17,6 +17,7 @@ import { millis, type LinkConfig } from '../src/netsim/index.js';
 import { runReceiver } from '../src/tools/receiver.js';
 import type { ReceiveReport } from '../src/tools/report.js';
 import { simulateTransport } from '../src/tools/simulate.js';
+import { writeKeyPair, type WrittenKeys } from '../src/keys/index.js';
 import { publish, target, type Target } from './results.js';
 import { compareWithSrt } from './srt-compare.js';
 
@@ -58,13 +59,22 @@ function exited(c: ChildProcess): Promise<number | null> {
 async function throughput(
   bitrate: string,
   seconds: number,
+  encrypted: boolean,
 ): Promise<{ pps: number; mbps: number; report: ReceiveReport }> {
   const dir = mkdtempSync(join(tmpdir(), 'doorway-bench-'));
   try {
     const port = await freePort();
     const file = join(dir, 'report.json');
+    // Each side's own key and the other's public key, made fresh for the run.
+    const sender = encrypted ? writeKeyPair(join(dir, 'sender')) : null;
+    const receiver = encrypted ? writeKeyPair(join(dir, 'receiver')) : null;
+    const keys = (own: WrittenKeys | null, peer: WrittenKeys | null): string[] =>
+      own === null || peer === null
+        ? ['--insecure']
+        : ['--key', own.privateKeyFile, '--peer-key', peer.publicKey];
     const recv = child([
       'recv',
+      ...keys(receiver, sender),
       '--listen',
       `127.0.0.1:${port}`,
       '--duration',
@@ -79,6 +89,7 @@ async function throughput(
     await listening(recv);
     const send = child([
       'send',
+      ...keys(sender, receiver),
       '--to',
       `127.0.0.1:${port}`,
       '--bitrate',
@@ -163,6 +174,7 @@ async function eventLoopWhileStreaming(
   let sent: Promise<number | null> = Promise.resolve(null);
   const args = [
     'send',
+    '--insecure',
     '--to',
     `127.0.0.1:${port}`,
     '--bitrate',
@@ -174,6 +186,7 @@ async function eventLoopWhileStreaming(
     '--no-adapt',
   ];
   const reportPromise = runReceiver({
+    security: null,
     listen: { host: '127.0.0.1', port },
     durationS: seconds + 11,
     deadlineMs: 100,
@@ -202,12 +215,25 @@ async function idleEventLoop(seconds: number): Promise<number> {
 }
 
 const quick = process.argv.includes('--quick');
-// Three rounds, the median: one round on a shared 2-core machine varies by up to 2×.
-const rounds = [];
-for (let i = 0; i < 3; i++) rounds.push(await throughput('450M', quick ? 2 : 4));
+// Three rounds each, the median: one round on a shared 2-core machine varies by up to 2×.
+// In the clear and encrypted side by side, alternating, so load drift hits both alike.
+async function medianThroughput(
+  encrypted: boolean,
+  rounds: { pps: number; mbps: number; report: ReceiveReport }[],
+): Promise<void> {
+  rounds.push(await throughput('450M', quick ? 2 : 4, encrypted));
+}
+const rounds: { pps: number; mbps: number; report: ReceiveReport }[] = [];
+const sealedRounds: { pps: number; mbps: number; report: ReceiveReport }[] = [];
+for (let i = 0; i < 3; i++) {
+  await medianThroughput(false, rounds);
+  await medianThroughput(true, sealedRounds);
+}
 rounds.sort((a, b) => a.pps - b.pps);
+sealedRounds.sort((a, b) => a.pps - b.pps);
 const tp = rounds[1] ?? rounds[0];
-if (tp === undefined) throw new Error('no throughput round ran');
+const sealed = sealedRounds[1] ?? sealedRounds[0];
+if (tp === undefined || sealed === undefined) throw new Error('no throughput round ran');
 const rows = matrix(quick ? 5 : 20);
 const srt = await compareWithSrt({
   lossRates: [0.02, 0.05],
@@ -221,6 +247,8 @@ const row = (name: string, jitter: number): MatrixRow | undefined =>
   rows.find((r) => r.case === name && r.jitterMs === jitter);
 const targets: Target[] = [
   target('UDP loopback throughput, one direction', Math.round(tp.pps), 'pkt/s', '>=', 40_000),
+  target('encrypted UDP loopback throughput, one direction', Math.round(sealed.pps), 'pkt/s', '>=', 25_000),
+  target('encrypted / in the clear throughput', sealed.pps / tp.pps, 'ratio', '>=', 0.6),
   target('on time at 2% loss, RTT 20 ms, jitter 0', row('loss 2%', 0)?.onTime ?? 0, 'share', '>=', 0.995),
   target('on time at 5% loss, RTT 20 ms, jitter 0', row('loss 5%', 0)?.onTime ?? 0, 'share', '>=', 0.98),
   target('on time at 2% loss, jitter 10 ms', row('loss 2%', 10)?.onTime ?? 0, 'share', '>=', 0.995),
@@ -244,6 +272,7 @@ targets.push(target('event-loop delay p99.9 while receiving 60 Mbit/s', loop.rec
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 const notes = [
+  `encrypted UDP throughput: median ${Math.round(sealed.pps)} pkt/s of rounds ${sealedRounds.map((r) => Math.round(r.pps)).join(', ')}`,
   `UDP throughput: median ${Math.round(tp.pps)} pkt/s (${Math.round(tp.mbps)} Mbit/s) of rounds ${rounds.map((r) => Math.round(r.pps)).join(', ')}, delivered to a separate receiver process at 450 Mbit/s offered`,
   ...rows.map(
     (r) =>

@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { writeKeyPair } from '../src/keys/index.js';
 import { CLI, scratch } from './support/tree.js';
 
 const tmp = scratch('udp');
@@ -63,14 +64,26 @@ interface Report {
     rttMs: number;
     malformed: number;
   };
+  security: {
+    handshakes: number;
+    rekeys: number;
+    rejectedAuth: number;
+    rejectedReplay: number;
+    rejectedMalformed: number;
+  };
 }
 
-async function run(name: string, relayKnobs: string[] | null): Promise<Report> {
+/** Keys for both ends, made once: `doorway keygen` as a person would run it. */
+const sender = writeKeyPair(join(tmp.dir, 'sender-keys'));
+const receiver = writeKeyPair(join(tmp.dir, 'receiver-keys'));
+
+async function run(name: string, relayKnobs: string[] | null, encrypted: boolean): Promise<Report> {
   const recvPort = await freePort();
   const report = join(tmp.dir, `${name}.json`);
   const frames = join(tmp.dir, `${name}.frames.jsonl`);
   const recv = start([
     'recv',
+    ...(encrypted ? ['--key', receiver.privateKeyFile, '--peer-key', sender.publicKeyFile] : ['--insecure']),
     '--listen',
     `127.0.0.1:${recvPort}`,
     '--duration',
@@ -102,6 +115,7 @@ async function run(name: string, relayKnobs: string[] | null): Promise<Report> {
   await listening(recv);
   const send = start([
     'send',
+    ...(encrypted ? ['--key', sender.privateKeyFile, '--peer-key', receiver.publicKey] : ['--insecure']),
     '--to',
     `127.0.0.1:${target}`,
     '--bitrate',
@@ -130,8 +144,8 @@ async function run(name: string, relayKnobs: string[] | null): Promise<Report> {
 }
 
 describe('doorway send → doorway recv over UDP', () => {
-  it('delivers every frame intact on loopback and writes the report', async () => {
-    const r = await run('direct', null);
+  it('delivers every frame intact, encrypted, on loopback and writes the report', async () => {
+    const r = await run('direct', null, true);
     assert.equal(r.frames.expected, 120);
     assert.equal(r.frames.corrupt, 0);
     // Real processes on a shared 2-core machine: a stall can make a frame late, but not many.
@@ -140,10 +154,13 @@ describe('doorway send → doorway recv over UDP', () => {
     assert.equal(r.transport.malformed, 0);
     assert.ok(r.transport.packets > 500);
     assert.ok(r.transport.rttMs > 0);
+    assert.equal(r.security.handshakes, 1, 'one handshake, then media under its keys');
+    assert.equal(r.security.rejectedAuth + r.security.rejectedReplay + r.security.rejectedMalformed, 0);
   });
 
   it('recovers 3 % loss through the doorway netsim relay', async () => {
-    const r = await run('relay', ['loss=3%', 'delay=5ms']);
+    const r = await run('relay', ['loss=3%', 'delay=5ms'], false);
+    assert.equal(r.security.handshakes, 0, '--insecure: no session layer');
     assert.equal(r.frames.corrupt, 0);
     assert.ok(r.frames.received >= 115, `${r.frames.received} received`);
     assert.ok(r.transport.fecRecovered + r.transport.retransmitted > 0, 'losses were repaired');
@@ -152,10 +169,16 @@ describe('doorway send → doorway recv over UDP', () => {
 
   it('rejects bad flags in one line with exit code 2', () => {
     const cases: [string[], RegExp][] = [
-      [['send', '--to', '127.0.0.1:9', '--bitrate', 'fast'], /--bitrate 'fast' is not a rate/],
-      [['send', '--to', 'nowhere'], /--to 'nowhere' is not HOST:PORT/],
+      [['send', '--insecure', '--to', '127.0.0.1:9', '--bitrate', 'fast'], /--bitrate 'fast' is not a rate/],
+      [['send', '--insecure', '--to', 'nowhere'], /--to 'nowhere' is not HOST:PORT/],
+      [['send', '--to', '127.0.0.1:9'], /--key FILE and --peer-key KEY are required/],
+      [['recv', '--listen', '127.0.0.1:0', '--insecure', '--key', 'k'], /--insecure cannot be combined/],
       [
-        ['recv', '--listen', '127.0.0.1:0', '--deadline-ms', '-1'],
+        ['send', '--to', '127.0.0.1:9', '--key', '/nonexistent/k', '--peer-key', 'x'],
+        /\/nonexistent\/k: cannot read/,
+      ],
+      [
+        ['recv', '--insecure', '--listen', '127.0.0.1:0', '--deadline-ms', '-1'],
         /--deadline-ms '-1' must be a positive number/,
       ],
       [['netsim', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', 'loss=200%'], /loss/],

@@ -8,6 +8,7 @@ import { UsageError } from '../errors/index.js';
 import { NetsimConfigError, parseKnobArgs } from '../netsim/index.js';
 import { runReceiver } from '../tools/receiver.js';
 import { startRelay } from '../tools/relay.js';
+import type { SecurityOptions } from '../tools/security.js';
 import { runSender } from '../tools/sender.js';
 import { parseAddress, type UdpAddress } from '../udp/index.js';
 import type { CliIo } from './index.js';
@@ -38,6 +39,23 @@ function address(flag: string, text: string): UdpAddress {
   }
 }
 
+/**
+ * Keys for send/recv: both --key and --peer-key, or --insecure (benchmarks only), never neither.
+ */
+function securityFrom(o: { key?: string; peerKey?: string; insecure?: boolean }): SecurityOptions | null {
+  if (o.insecure === true) {
+    if (o.key !== undefined || o.peerKey !== undefined)
+      throw new UsageError('--insecure cannot be combined with --key or --peer-key');
+    return null;
+  }
+  if (o.key === undefined || o.peerKey === undefined) {
+    throw new UsageError(
+      '--key FILE and --peer-key KEY are required (media is encrypted; --insecure is for benchmarks)',
+    );
+  }
+  return { privateKeyFile: o.key, peerKey: o.peerKey };
+}
+
 export function registerTransportCommands(program: Command, io: CliIo): void {
   program
     .command('send')
@@ -51,10 +69,19 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--bind <host:port>', 'local address to send from')
     .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
     .option('--seed <n>', 'seed of the frame sizes', '1')
+    .option('--key <file>', "this side's private key file (mode 0600)")
+    .option('--peer-key <key>', "the receiver's public key: base64 text, or a file holding it")
+    .option('--insecure', 'send in the clear (benchmarks only)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       if (o.source !== 'frames')
         throw new UsageError(`--source '${String(o.source)}' is not supported by this build; use frames`);
+      const security = securityFrom({
+        ...(typeof o.key === 'string' ? { key: o.key } : {}),
+        ...(typeof o.peerKey === 'string' ? { peerKey: o.peerKey } : {}),
+        insecure: o.insecure === true,
+      });
       const summary = await runSender({
+        security,
         to: address('--to', String(o.to)),
         ...(o.bind === undefined ? {} : { bind: address('--bind', String(o.bind)) }),
         bitrateBps: parseBitrate(String(o.bitrate)),
@@ -78,8 +105,17 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--report <file>', 'write the JSON report here (default: stdout)')
     .option('--frames-log <file>', 'write one JSON line per frame here')
     .option('--idle-ms <ms>', 'stop this long after the sender falls silent', '2000')
-    .action(async (o: Record<string, string | undefined>) => {
+    .option('--key <file>', "this side's private key file (mode 0600)")
+    .option('--peer-key <key>', "the sender's public key: base64 text, or a file holding it")
+    .option('--insecure', 'receive in the clear (benchmarks only)')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const security = securityFrom({
+        ...(typeof o.key === 'string' ? { key: o.key } : {}),
+        ...(typeof o.peerKey === 'string' ? { peerKey: o.peerKey } : {}),
+        insecure: o.insecure === true,
+      });
       const report = await runReceiver({
+        security,
         listen: address('--listen', String(o.listen)),
         durationS: positive('--duration', String(o.duration)),
         deadlineMs: positive('--deadline-ms', String(o.deadlineMs)),
@@ -88,11 +124,11 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         onListening: (a) => {
           io.err(`listening on ${a.host}:${a.port}\n`);
         },
-        ...(o.framesLog === undefined ? {} : { framesLog: o.framesLog }),
+        ...(typeof o.framesLog === 'string' ? { framesLog: o.framesLog } : {}),
       });
       const text = `${JSON.stringify(report, null, 2)}\n`;
-      if (o.report === undefined) io.out(text);
-      else writeFileSync(o.report, text);
+      if (typeof o.report === 'string') writeFileSync(o.report, text);
+      else io.out(text);
     });
 
   program

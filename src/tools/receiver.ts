@@ -6,7 +6,8 @@ import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log/index.js';
 import { transportRepair } from './repair.js';
 import { warmUpTransport } from './warm-up.js';
-import { Connection, type ConnectionConfig } from '../protocol/index.js';
+import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
+import { openSession, securityFigures, type SecurityFigures, type SecurityOptions } from './security.js';
 import { verifySyntheticFrame } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
 import { FrameLedger, type ReceiveReport } from './report.js';
@@ -22,14 +23,18 @@ export interface ReceiverOptions {
   readonly framesLog?: string;
   readonly config?: Partial<ConnectionConfig>;
   readonly log?: Logger;
+  /** Keys for the secure session; null receives in the clear (`--insecure`, benchmarks only). */
+  readonly security: SecurityOptions | null;
   /** Called once the socket is bound (tests use the port). */
   readonly onListening?: (address: UdpAddress) => void;
 }
 
-export async function runReceiver(options: ReceiverOptions): Promise<ReceiveReport> {
+export async function runReceiver(
+  options: ReceiverOptions,
+): Promise<ReceiveReport & { security: SecurityFigures }> {
   const repair = transportRepair(options.log);
   warmUpTransport(8e6, repair);
-  const connection = new Connection({
+  const connectionOptions: ConnectionOptions = {
     repair,
     config: {
       ...options.config,
@@ -39,22 +44,26 @@ export async function runReceiver(options: ReceiverOptions): Promise<ReceiveRepo
       ],
       deadlineUs: Math.max(options.config?.deadlineUs ?? 0, options.deadlineMs * 1000),
     },
-  });
+  };
+  const session =
+    options.security === null ? null : openSession('responder', options.security, connectionOptions);
+  const connection = session?.connection ?? new Connection(connectionOptions);
   const ledger = new FrameLedger(options.deadlineMs);
   let lastDatagramAt = 0;
   let started = false;
   const driver = new UdpDriver({
     endpoint: {
-      handleDatagram: (now, datagram) => {
+      handleDatagram: (now, datagram, from) => {
         started = true;
         lastDatagramAt = now;
-        connection.handleDatagram(now, datagram);
+        if (session === null) connection.handleDatagram(now, datagram);
+        else session.handleDatagram(now, datagram, from);
       },
       handleTimeout: (now) => {
-        connection.handleTimeout(now);
+        (session ?? connection).handleTimeout(now);
       },
-      pollTransmit: () => connection.pollTransmit(),
-      pollTimeout: () => connection.pollTimeout(),
+      pollTransmit: () => (session ?? connection).pollTransmit(),
+      pollTimeout: () => (session ?? connection).pollTimeout(),
     },
     bind: options.listen,
     receiveBufferBytes: 8 * 1024 * 1024,
@@ -108,7 +117,7 @@ export async function runReceiver(options: ReceiverOptions): Promise<ReceiveRepo
     (nowMicros() - startedAt) / 1e6,
   );
   if (options.framesLog !== undefined) await writeFramesLog(options.framesLog, ledger);
-  return report;
+  return { ...report, security: securityFigures(session) };
 }
 
 async function writeFramesLog(file: string, ledger: FrameLedger): Promise<void> {

@@ -6,9 +6,10 @@
 import type { Logger } from '../log/index.js';
 import { transportRepair } from './repair.js';
 import { warmUpTransport } from './warm-up.js';
-import { Connection, type ConnectionConfig } from '../protocol/index.js';
+import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
+import { openSession, securityFigures, type SecurityFigures, type SecurityOptions } from './security.js';
 import { SyntheticFrames } from '../synthetic/index.js';
-import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
+import { formatAddress, nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
 
 export interface SenderOptions {
   readonly to: UdpAddress;
@@ -24,6 +25,8 @@ export interface SenderOptions {
   readonly lingerMs?: number;
   readonly config?: Partial<ConnectionConfig>;
   readonly log?: Logger;
+  /** Keys for the secure session; null sends in the clear (`--insecure`, benchmarks only). */
+  readonly security: SecurityOptions | null;
 }
 
 export interface SenderSummary {
@@ -33,6 +36,7 @@ export interface SenderSummary {
   readonly bytes: number;
   readonly finalBitrateBps: number;
   readonly stats: ReturnType<Connection['stats']>;
+  readonly security: SecurityFigures;
 }
 
 export const VIDEO_STREAM = 1;
@@ -40,7 +44,7 @@ export const VIDEO_STREAM = 1;
 export async function runSender(options: SenderOptions): Promise<SenderSummary> {
   const repair = transportRepair(options.log);
   warmUpTransport(options.bitrateBps, repair);
-  const connection = new Connection({
+  const connectionOptions: ConnectionOptions = {
     repair,
     config: {
       ...options.config,
@@ -53,7 +57,12 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
       // Without adaptation the bitrate is pinned: rate control cannot slow the pacing below it.
       minBitrateBps: options.adapt === false ? options.bitrateBps : Math.min(options.bitrateBps, 300_000),
     },
-  });
+  };
+  const session =
+    options.security === null
+      ? null
+      : openSession('initiator', options.security, connectionOptions, formatAddress(options.to));
+  const connection = session?.connection ?? new Connection(connectionOptions);
   const source = new SyntheticFrames({
     bitrateBps: options.bitrateBps,
     fps: options.fps,
@@ -66,7 +75,7 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
   let bytes = 0;
   const adapt = options.adapt ?? true;
   const driver = new UdpDriver({
-    endpoint: connection,
+    endpoint: session ?? connection,
     bind: options.bind ?? { host: options.to.host.includes(':') ? '::' : '0.0.0.0', port: 0 },
     peer: options.to,
     onActivity: () => {
@@ -122,5 +131,13 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
   await new Promise((resolve) => setTimeout(resolve, options.lingerMs ?? 500));
   const stats = connection.stats();
   await driver.close();
-  return { frames: total, keyframes, keyframeRequests, bytes, finalBitrateBps: source.bitrateBps, stats };
+  return {
+    frames: total,
+    keyframes,
+    keyframeRequests,
+    bytes,
+    finalBitrateBps: source.bitrateBps,
+    stats,
+    security: securityFigures(session),
+  };
 }
