@@ -69,6 +69,7 @@ export class Connection {
   readonly #delayEstimator: DelayBasedEstimator;
   readonly #lossController: LossBasedController;
   readonly #pool = new FramePool();
+  readonly #repair: RepairCoder;
   readonly #header = newMediaHeader();
   readonly #control: ControlWriter;
   readonly #messages: ControlMessage[] = [];
@@ -91,6 +92,7 @@ export class Connection {
   constructor(options: ConnectionOptions = {}) {
     this.config = connectionConfig(options.config);
     const repair = options.repair ?? new ReedSolomonRepair();
+    this.#repair = repair;
     // Lanes hold at most half the retransmission ring, so a queued datagram's ring slot is never
     // reused before it leaves.
     this.#pacer = new Pacer(this.config.historyPackets / 2);
@@ -264,11 +266,12 @@ export class Connection {
       this.#malformed(reasonOf(result));
       return;
     }
-    const stream = this.#recv.get(h.stream);
+    let stream = this.#recv.get(h.stream);
     if (stream === undefined) {
       this.#malformed('unknown-stream');
       return;
     }
+    if (stream.isRestartOf(h)) stream = this.#restartStream(stream);
     this.#delayEstimator.onPacket(
       micros(Math.round(now)),
       micros(this.#unwrapSendTime(h.sendUs)),
@@ -290,6 +293,19 @@ export class Connection {
       payload: frame,
     });
     this.#drainJitter(now, h.stream, jb);
+  }
+
+  /**
+   * The peer's sender started over (a restart of its process): the stream's receive state and
+   * jitter buffer begin afresh from this keyframe, so playback resumes at once.
+   */
+  #restartStream(old: ReceiveStream): ReceiveStream {
+    const spec = old.spec;
+    const fresh = new ReceiveStream(spec, this.config, this.#repair, this.#pool);
+    this.#recv.set(spec.id, fresh);
+    if (this.#jitter.has(spec.id)) this.#jitter.set(spec.id, this.#newJitterBuffer());
+    this.#stats.streamRestarts++;
+    return fresh;
   }
 
   /** The 32-bit send time extended by its distance from the previous one. */

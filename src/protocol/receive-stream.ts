@@ -69,6 +69,8 @@ interface Missing {
 
 const MAX_ASSEMBLIES = 128;
 const FINISHED_RING = 4096;
+/** Frames (and packets) a stream must fall behind before it counts as a sender that started over. */
+const RESTART_GAP = 1024;
 
 export class ReceiveStream {
   readonly spec: StreamSpec;
@@ -114,6 +116,18 @@ export class ReceiveStream {
 
   get highestSeq(): number {
     return this.#highestSeq;
+  }
+
+  /**
+   * Whether `h` comes from a sender that started over: a keyframe whose frame id and sequence
+   * number are both far behind everything seen. Such a stream would otherwise be dropped as late
+   * until its ids caught up with the old ones, which could take days.
+   */
+  isRestartOf(h: MediaHeader): boolean {
+    if (this.#highestFrame < 0 || (h.flags & MediaFlag.keyframe) === 0) return false;
+    const frameId = unwrapU32(h.frame, this.#highestFrame);
+    const seq = unwrapU32(h.seq, this.#highestSeq);
+    return frameId < this.#highestFrame - RESTART_GAP && seq < this.#highestSeq - RESTART_GAP;
   }
 
   /**

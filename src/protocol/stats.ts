@@ -40,6 +40,7 @@ export interface ConnectionStatsSnapshot {
   readonly malformed: number;
   readonly malformedByReason: Readonly<Record<MalformedReason, number>>;
   readonly keyframeRequestsSent: number;
+  readonly streamRestarts: number;
   readonly rttUs: number | null;
   readonly clockOffsetUs: number | null;
   readonly clockAccuracyUs: number | null;
@@ -55,6 +56,8 @@ export class ConnectionStats {
   datagramsOut = 0;
   bytesOut = 0;
   keyframeRequestsSent = 0;
+  /** Times a peer's stream started over (its sender restarted) and was received afresh. */
+  streamRestarts = 0;
   readonly #malformed: Record<MalformedReason, number> = {
     truncated: 0,
     oversized: 0,
@@ -105,6 +108,7 @@ export class ConnectionStats {
       malformed,
       malformedByReason: { ...this.#malformed },
       keyframeRequestsSent: this.keyframeRequestsSent,
+      streamRestarts: this.streamRestarts,
       rttUs: clock.rtt,
       clockOffsetUs: clock.offset,
       clockAccuracyUs: clock.accuracy,
