@@ -17,8 +17,15 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
 
+# Debian 12's own nodejs is 18, older than the toolchain needs (cmake-js, eslint: 20.17+), so
+# installing it would only fail later: say what is missing instead.
 if ! command -v node >/dev/null 2>&1; then
-  apt_install nodejs npm
+  echo "doorway: Node.js 20.17 or newer is required and no 'node' is on PATH" >&2
+  exit 1
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=17)?0:1)'; then
+  echo "doorway: Node.js 20.17 or newer is required; found $(node --version)" >&2
+  exit 1
 fi
 
 packages=$(node scripts/profile-packages.mjs "$@")
