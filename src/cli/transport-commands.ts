@@ -39,26 +39,35 @@ function address(flag: string, text: string): UdpAddress {
   }
 }
 
+/** The key flags send and recv share; `peer` names the other end in the help text. */
+function withKeyOptions(command: Command, peer: 'sender' | 'receiver'): Command {
+  return command
+    .option('--key <file>', "this side's private key file (mode 0600)")
+    .option('--peer-key <key>', `the ${peer}'s public key: base64 text, or a file holding it`)
+    .option('--insecure', 'no encryption (benchmarks only)');
+}
+
 /**
  * Keys for send/recv: both --key and --peer-key, or --insecure (benchmarks only), never neither.
  */
-function securityFrom(o: { key?: string; peerKey?: string; insecure?: boolean }): SecurityOptions | null {
+function securityFrom(o: Record<string, string | boolean | undefined>): SecurityOptions | null {
+  const key = typeof o.key === 'string' ? o.key : undefined;
+  const peerKey = typeof o.peerKey === 'string' ? o.peerKey : undefined;
   if (o.insecure === true) {
-    if (o.key !== undefined || o.peerKey !== undefined)
+    if (key !== undefined || peerKey !== undefined)
       throw new UsageError('--insecure cannot be combined with --key or --peer-key');
     return null;
   }
-  if (o.key === undefined || o.peerKey === undefined) {
+  if (key === undefined || peerKey === undefined) {
     throw new UsageError(
       '--key FILE and --peer-key KEY are required (media is encrypted; --insecure is for benchmarks)',
     );
   }
-  return { privateKeyFile: o.key, peerKey: o.peerKey };
+  return { privateKeyFile: key, peerKey };
 }
 
 export function registerTransportCommands(program: Command, io: CliIo): void {
-  program
-    .command('send')
+  withKeyOptions(program.command('send'), 'receiver')
     .description('send synthetic video frames to a receiver over the doorway protocol')
     .requiredOption('--to <host:port>', 'where the receiver listens')
     .option('--source <source>', 'frames (synthetic encoded frames sized like video)', 'frames')
@@ -69,17 +78,10 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--bind <host:port>', 'local address to send from')
     .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
     .option('--seed <n>', 'seed of the frame sizes', '1')
-    .option('--key <file>', "this side's private key file (mode 0600)")
-    .option('--peer-key <key>', "the receiver's public key: base64 text, or a file holding it")
-    .option('--insecure', 'send in the clear (benchmarks only)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       if (o.source !== 'frames')
         throw new UsageError(`--source '${String(o.source)}' is not supported by this build; use frames`);
-      const security = securityFrom({
-        ...(typeof o.key === 'string' ? { key: o.key } : {}),
-        ...(typeof o.peerKey === 'string' ? { peerKey: o.peerKey } : {}),
-        insecure: o.insecure === true,
-      });
+      const security = securityFrom(o);
       const summary = await runSender({
         security,
         to: address('--to', String(o.to)),
@@ -91,13 +93,14 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         seed: positive('--seed', String(o.seed), true),
         adapt: o.adapt !== false,
       });
+      const video = summary.stats.streams.find((st) => st.kind === 'video');
+      const { frames, keyframes, keyframeRequests, bytes, finalBitrateBps } = summary;
       io.out(
-        `${JSON.stringify({ frames: summary.frames, framesRefused: summary.stats.streams.find((st) => st.kind === 'video')?.framesRefused ?? 0, packetsSent: summary.stats.streams.find((st) => st.kind === 'video')?.packetsSent ?? 0, keyframes: summary.keyframes, keyframeRequests: summary.keyframeRequests, bytes: summary.bytes, finalBitrateBps: summary.finalBitrateBps })}\n`,
+        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps })}\n`,
       );
     });
 
-  program
-    .command('recv')
+  withKeyOptions(program.command('recv'), 'sender')
     .description('receive frames from doorway send and write a JSON report')
     .requiredOption('--listen <host:port>', 'address to listen on')
     .option('--duration <s>', 'longest time to run, in seconds', '10')
@@ -105,15 +108,8 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--report <file>', 'write the JSON report here (default: stdout)')
     .option('--frames-log <file>', 'write one JSON line per frame here')
     .option('--idle-ms <ms>', 'stop this long after the sender falls silent', '2000')
-    .option('--key <file>', "this side's private key file (mode 0600)")
-    .option('--peer-key <key>', "the sender's public key: base64 text, or a file holding it")
-    .option('--insecure', 'receive in the clear (benchmarks only)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const security = securityFrom({
-        ...(typeof o.key === 'string' ? { key: o.key } : {}),
-        ...(typeof o.peerKey === 'string' ? { peerKey: o.peerKey } : {}),
-        insecure: o.insecure === true,
-      });
+      const security = securityFrom(o);
       const report = await runReceiver({
         security,
         listen: address('--listen', String(o.listen)),
