@@ -27,6 +27,7 @@ build: deps
 demo:
 	$(MAKE) build PROFILE=dev
 	$(NODE) dist/bin/doorway.js doctor
+	$(NODE) dist/bin/doorway.js demo --out demo-output
 
 lint: $(STAMPS)/npm
 	npx eslint --max-warnings 0 .

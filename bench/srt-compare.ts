@@ -335,6 +335,7 @@ async function runDoorway(s: Settings, lossRate: number, work: string): Promise<
     const recv = spawnChild('doorway recv', process.execPath, [
       DOORWAY,
       'recv',
+      '--no-decode',
       // SRT runs unencrypted here, so doorway does too: the comparison is of transports.
       '--insecure',
       '--listen',
@@ -357,6 +358,8 @@ async function runDoorway(s: Settings, lossRate: number, work: string): Promise<
     const send = spawnChild('doorway send', process.execPath, [
       DOORWAY,
       'send',
+      '--source',
+      'frames',
       '--insecure',
       '--to',
       `${HOST}:${relayPort}`,
@@ -424,6 +427,7 @@ async function runSrt(s: Settings, lossRate: number, latencyMs: number, work: st
   try {
     const sink = forkChild('srt-frames recv', FRAMES, [
       'recv',
+      '--no-decode',
       '--listen',
       `${HOST}:${outPort}`,
       '--deadline-ms',
@@ -453,6 +457,8 @@ async function runSrt(s: Settings, lossRate: number, latencyMs: number, work: st
     await caller.output(/SRT target connected/, START_MS);
     const source = forkChild('srt-frames send', FRAMES, [
       'send',
+      '--source',
+      'frames',
       '--to',
       `${HOST}:${inPort}`,
       '--bitrate',

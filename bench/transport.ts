@@ -74,6 +74,7 @@ async function throughput(
         : ['--key', own.privateKeyFile, '--peer-key', peer.publicKey];
     const recv = child([
       'recv',
+      '--no-decode',
       ...keys(receiver, sender),
       '--listen',
       `127.0.0.1:${port}`,
@@ -89,6 +90,8 @@ async function throughput(
     await listening(recv);
     const send = child([
       'send',
+      '--source',
+      'frames',
       ...keys(sender, receiver),
       '--to',
       `127.0.0.1:${port}`,
@@ -174,6 +177,8 @@ async function eventLoopWhileStreaming(
   let sent: Promise<number | null> = Promise.resolve(null);
   const args = [
     'send',
+    '--source',
+    'frames',
     '--insecure',
     '--to',
     `127.0.0.1:${port}`,

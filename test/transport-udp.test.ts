@@ -83,6 +83,7 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
   const frames = join(tmp.dir, `${name}.frames.jsonl`);
   const recv = start([
     'recv',
+    '--no-decode',
     ...(encrypted ? ['--key', receiver.privateKeyFile, '--peer-key', sender.publicKeyFile] : ['--insecure']),
     '--listen',
     `127.0.0.1:${recvPort}`,
@@ -115,6 +116,8 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
   await listening(recv);
   const send = start([
     'send',
+    '--source',
+    'frames',
     ...(encrypted ? ['--key', sender.privateKeyFile, '--peer-key', receiver.publicKey] : ['--insecure']),
     '--to',
     `127.0.0.1:${target}`,

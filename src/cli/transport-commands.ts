@@ -11,6 +11,9 @@ import { startRelay } from '../tools/relay.js';
 import type { SecurityOptions } from '../tools/security.js';
 import { runSender } from '../tools/sender.js';
 import { parseAddress, type UdpAddress } from '../udp/index.js';
+import type { DecoderImplementation, EncoderImplementation, HwCodec } from '../media/index.js';
+import { loadVideoAddon } from '../tools/sender.js';
+import { parseSize, parseSourceSpec } from '../video/index.js';
 import type { CliIo } from './index.js';
 
 /** `8M`, `500k`, `2.5M`, `1200000` → bit/s. */
@@ -66,11 +69,37 @@ function securityFrom(o: Record<string, string | boolean | undefined>): Security
   return { privateKeyFile: key, peerKey };
 }
 
+function codecFrom(text: string): HwCodec {
+  if (text === 'h264' || text === 'hevc') return text;
+  throw new UsageError(`--codec '${text}' is not h264 or hevc`);
+}
+
+/** `auto`: NVENC where this build has it and the GPU answers, else libx264. */
+function encoderFrom(text: string): EncoderImplementation {
+  if (text === 'x264' || text === 'nvenc') return text;
+  if (text !== 'auto') throw new UsageError(`--encoder '${text}' is not auto, x264 or nvenc`);
+  const addon = loadVideoAddon();
+  return addon.features.includes('nvenc') && addon.probeNvenc().ok ? 'nvenc' : 'x264';
+}
+
+function decoderFrom(text: string): DecoderImplementation {
+  if (text === 'software' || text === 'nvdec') return text;
+  throw new UsageError(`--decoder '${text}' is not software or nvdec`);
+}
+
 export function registerTransportCommands(program: Command, io: CliIo): void {
   withKeyOptions(program.command('send'), 'receiver')
-    .description('send synthetic video frames to a receiver over the doorway protocol')
+    .description('send video to a receiver over the doorway protocol')
     .requiredOption('--to <host:port>', 'where the receiver listens')
-    .option('--source <source>', 'frames (synthetic encoded frames sized like video)', 'frames')
+    .option(
+      '--source <source>',
+      'pattern (synthetic camera), v4l2:/dev/videoN, file:PATH.h264 (Annex B), or frames (transport stand-ins)',
+      'pattern',
+    )
+    .option('--size <WxH>', 'picture size', '1280x720')
+    .option('--codec <codec>', 'h264 or hevc', 'h264')
+    .option('--encoder <name>', 'auto, x264 or nvenc', 'auto')
+    .option('--when-camera-lost <what>', 'pattern (send the synthetic camera) or nothing', 'nothing')
     .option('--bitrate <rate>', 'target bitrate, e.g. 8M', '8M')
     .option('--fps <n>', 'frames per second', '60')
     .option('--duration <s>', 'seconds to send', '10')
@@ -79,11 +108,26 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
     .option('--seed <n>', 'seed of the frame sizes', '1')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      if (o.source !== 'frames')
-        throw new UsageError(`--source '${String(o.source)}' is not supported by this build; use frames`);
+      const source = parseSourceSpec(String(o.source));
       const security = securityFrom(o);
+      const codec = codecFrom(String(o.codec));
+      const size = parseSize(String(o.size));
+      const whenLost = String(o.whenCameraLost);
+      if (whenLost !== 'pattern' && whenLost !== 'nothing')
+        throw new UsageError(`--when-camera-lost '${whenLost}' is not pattern or nothing`);
       const summary = await runSender({
         security,
+        ...(source.kind === 'frames'
+          ? {}
+          : {
+              video: {
+                source,
+                size,
+                codec,
+                encoder: source.kind === 'file' ? 'x264' : encoderFrom(String(o.encoder)),
+                patternWhileCameraLost: whenLost === 'pattern',
+              },
+            }),
         to: address('--to', String(o.to)),
         ...(o.bind === undefined ? {} : { bind: address('--bind', String(o.bind)) }),
         bitrateBps: parseBitrate(String(o.bitrate)),
@@ -94,15 +138,23 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         adapt: o.adapt !== false,
       });
       const video = summary.stats.streams.find((st) => st.kind === 'video');
-      const { frames, keyframes, keyframeRequests, bytes, finalBitrateBps } = summary;
+      const { frames, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors } =
+        summary;
       io.out(
-        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps })}\n`,
+        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors })}\n`,
       );
     });
 
   withKeyOptions(program.command('recv'), 'sender')
-    .description('receive frames from doorway send and write a JSON report')
+    .description('receive, decode and present video from doorway send, and write a JSON report')
     .requiredOption('--listen <host:port>', 'address to listen on')
+    .option('--no-decode', 'transport only: measure capture to frame complete')
+    .option('--sink <sink>', 'headless or window', 'headless')
+    .option('--codec <codec>', 'h264 or hevc', 'h264')
+    .option('--decoder <name>', 'software or nvdec', 'software')
+    .option('--last-frame <file.png>', 'write the last decoded picture here')
+    .option('--progress', 'print a JSON status line to stderr every second')
+    .option('--fps <n>', "the sender's frame rate", '60')
     .option('--duration <s>', 'longest time to run, in seconds', '10')
     .option('--deadline-ms <ms>', 'a frame is on time when complete this long after capture', '100')
     .option('--report <file>', 'write the JSON report here (default: stdout)')
@@ -110,12 +162,33 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--idle-ms <ms>', 'stop this long after the sender falls silent', '2000')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const security = securityFrom(o);
+      const sink = String(o.sink);
+      if (sink !== 'headless' && sink !== 'window')
+        throw new UsageError(`--sink '${sink}' is not headless or window`);
       const report = await runReceiver({
         security,
+        ...(o.decode === false
+          ? {}
+          : {
+              video: {
+                codec: codecFrom(String(o.codec)),
+                decoder: decoderFrom(String(o.decoder)),
+                sink,
+                ...(typeof o.lastFrame === 'string' ? { lastPicturePng: o.lastFrame } : {}),
+              },
+            }),
+        ...(o.progress === true
+          ? {
+              onProgress: (p) => {
+                io.err(`${JSON.stringify({ progress: p })}\n`);
+              },
+            }
+          : {}),
         listen: address('--listen', String(o.listen)),
         durationS: positive('--duration', String(o.duration)),
         deadlineMs: positive('--deadline-ms', String(o.deadlineMs)),
         idleMs: positive('--idle-ms', String(o.idleMs)),
+        fps: positive('--fps', String(o.fps)),
         // Once bound (after the warm-up), say so: scripts start the sender on this line.
         onListening: (a) => {
           io.err(`listening on ${a.host}:${a.port}\n`);

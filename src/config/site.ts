@@ -39,6 +39,8 @@ const CameraSchema = z.discriminatedUnion('source', [
     source: z.literal('v4l2'),
     device: z.string().regex(/^\/dev\/\S+$/, 'must be a device path such as /dev/video0'),
     format: z.enum(['yuyv', 'nv12', 'mjpeg']).optional(),
+    /** While the camera is gone: send the synthetic pattern, or nothing (default). */
+    whenLost: z.enum(['pattern', 'nothing']).optional(),
     ...Capture,
   }),
 ]);

@@ -74,3 +74,13 @@ export class UsageError extends DoorwayError {
   override readonly name = 'UsageError';
   readonly exitCode = 2;
 }
+
+/**
+ * A media part refused to start or to take its input: a missing camera, a format it lacks, an
+ * encoder this machine cannot open, a file that is not a stream. The message is the native
+ * part's own one line, naming the device, file or codec.
+ */
+export class MediaError extends DoorwayError {
+  override readonly name = 'MediaError';
+  readonly exitCode = 1;
+}

@@ -1,17 +1,53 @@
 /**
- * `doorway recv`: listens for one sender, reassembles and recovers its frames, and writes the
- * receive report (on-time share, latency from capture to complete, transport counters).
+ * `doorway recv`: listens for one sender, reassembles and recovers its frames, decodes and
+ * presents them, and writes the receive report: on-time share and latency measured from the
+ * pixel code on each decoded picture (capture → decoded, and → presented where a display
+ * presents), and the transport and security counters. With `video` absent (`--no-decode`) it
+ * measures the transport only: capture → frame complete.
  */
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log/index.js';
+import type { DecoderImplementation, HwCodec, VideoAddon } from '../media/index.js';
+import { micros } from '../units/index.js';
+import { VideoReceivePipeline, type PictureEvent, type SinkKind } from '../video/index.js';
 import { transportRepair } from './repair.js';
 import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
 import { openSession, securityFigures, type SecurityFigures, type SecurityOptions } from './security.js';
 import { verifySyntheticFrame } from '../synthetic/index.js';
 import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
-import { FrameLedger, type ReceiveReport } from './report.js';
-import { VIDEO_STREAM } from './sender.js';
+import {
+  FrameLedger,
+  latencyFigures,
+  PictureLedger,
+  type LatencyFigures,
+  type PictureReport,
+  type ReceiveReport,
+} from './report.js';
+import { loadVideoAddon, VIDEO_STREAM } from './sender.js';
+
+/** Decoding and presenting; absent: transport only (`--no-decode`). */
+export interface ReceiverVideoOptions {
+  readonly codec: HwCodec;
+  readonly decoder: DecoderImplementation;
+  readonly sink: SinkKind;
+  /** Write the last decoded picture here as a PNG when done. */
+  readonly lastPicturePng?: string;
+  /** The addon to use; loaded from the build manifest when absent. */
+  readonly addon?: VideoAddon;
+}
+
+/** A once-a-second view of the stream, for live status lines. */
+export interface ReceiverProgress {
+  readonly elapsedS: number;
+  readonly fps: number;
+  readonly bitrateBps: number;
+  /** Capture → decoded (or → complete with `--no-decode`) over the last second, ms. */
+  readonly latencyMs: LatencyFigures;
+  readonly lost: number;
+  readonly fecRecovered: number;
+  readonly retransmitted: number;
+}
 
 export interface ReceiverOptions {
   readonly listen: UdpAddress;
@@ -27,11 +63,14 @@ export interface ReceiverOptions {
   readonly security: SecurityOptions | null;
   /** Called once the socket is bound (tests use the port). */
   readonly onListening?: (address: UdpAddress) => void;
+  readonly video?: ReceiverVideoOptions;
+  /** Called about once a second while frames flow. */
+  readonly onProgress?: (progress: ReceiverProgress) => void;
 }
 
 export async function runReceiver(
   options: ReceiverOptions,
-): Promise<ReceiveReport & { security: SecurityFigures }> {
+): Promise<(ReceiveReport | PictureReport) & { security: SecurityFigures }> {
   const repair = transportRepair(options.log);
   warmUpTransport(8e6, repair);
   const connectionOptions: ConnectionOptions = {
@@ -43,12 +82,57 @@ export async function runReceiver(
         { id: VIDEO_STREAM, kind: 'video', fps: options.fps ?? 60 },
       ],
       deadlineUs: Math.max(options.config?.deadlineUs ?? 0, options.deadlineMs * 1000),
+      // Pictures go to the decoder the moment they are complete and in order: the display shows
+      // the newest picture, so holding frames for smoothness would only add latency. A missing
+      // frame is still waited for (FEC, retransmission) up to the buffer's lateness bound.
+      ...(options.video === undefined ? {} : { maxPlayoutDelayUs: options.config?.maxPlayoutDelayUs ?? 0 }),
     },
   };
   const session =
     options.security === null ? null : openSession('responder', options.security, connectionOptions);
   const connection = session?.connection ?? new Connection(connectionOptions);
   const ledger = new FrameLedger(options.deadlineMs);
+  const pictures = new PictureLedger(options.deadlineMs);
+  // Latencies of the current second, for progress lines.
+  const window: number[] = [];
+  let windowFrames = 0;
+  const onPicture = (event: PictureEvent): void => {
+    switch (event.kind) {
+      case 'decoded': {
+        // The pixel code holds the sender's clock; offset it to ours once the clocks are synced.
+        const capture =
+          event.code === null
+            ? null
+            : (connection.clock.toLocal(micros(event.code.captureUs)) ?? event.code.captureUs);
+        pictures.decoded(event.tag, capture, event.decodedUs);
+        if (capture !== null) window.push((event.decodedUs - capture) / 1000);
+        windowFrames++;
+        break;
+      }
+      case 'presented':
+        pictures.presented(event.tag, event.presentedUs);
+        break;
+      case 'decode-error':
+      case 'present-error':
+        options.log?.warn({ frame: event.tag, error: event.error }, event.kind);
+        break;
+      case 'window-closed':
+        options.log?.info('window closed');
+        break;
+    }
+  };
+  // Opened before the socket, so a decoder or display this machine lacks is one line up front.
+  const video =
+    options.video === undefined
+      ? null
+      : new VideoReceivePipeline({
+          addon: options.video.addon ?? loadVideoAddon(),
+          codec: options.video.codec,
+          decoder: options.video.decoder,
+          sink: options.video.sink,
+          onEvent: onPicture,
+        });
+  const droppedFrames = { lost: 0, late: 0, undecodable: 0 };
   let lastDatagramAt = 0;
   let started = false;
   const driver = new UdpDriver({
@@ -71,16 +155,27 @@ export async function runReceiver(
       for (let e = connection.pollEvent(); e !== null; e = connection.pollEvent()) {
         switch (e.kind) {
           case 'frame-complete':
-            if (e.frame.stream === VIDEO_STREAM) {
+            if (e.frame.stream !== VIDEO_STREAM) break;
+            if (video !== null) {
+              pictures.complete(e.frame.frameId, e.frame.localCaptureUs, e.frame.completedAt);
+            } else {
               // Frame ids count frames the connection took; the payload's own index counts every frame made.
               const intact = verifySyntheticFrame(e.frame.payload) !== null;
               ledger.complete(e.frame.frameId, e.frame.localCaptureUs, e.frame.completedAt, intact);
+              window.push((e.frame.completedAt - e.frame.localCaptureUs) / 1000);
+              windowFrames++;
             }
             break;
           case 'frame':
+            // Released by the jitter buffer in decode order; the decoder copies the bytes.
+            if (video !== null && e.frame.stream === VIDEO_STREAM)
+              video.accept(e.frame.payload, e.frame.frameId);
             connection.recycle(e.frame);
             break;
           case 'frame-dropped':
+            options.log?.debug({ stream: e.stream, frame: e.frameId, reason: e.reason }, 'frame dropped');
+            if (e.stream === VIDEO_STREAM) droppedFrames[e.reason]++;
+            break;
           case 'keyframe-request':
           case 'bandwidth':
             break;
@@ -88,13 +183,39 @@ export async function runReceiver(
       }
     },
   });
-  const bound = await driver.start();
+  let bound;
+  try {
+    bound = await driver.start();
+  } catch (err) {
+    video?.close();
+    throw err;
+  }
   options.onListening?.(bound);
   const startedAt = nowMicros();
   const idleUs = (options.idleMs ?? 2000) * 1000;
+  let lastProgressAt = startedAt;
+  let lastBytes = 0;
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
       const now = nowMicros();
+      if (options.onProgress !== undefined && started && now - lastProgressAt >= 1e6) {
+        const stream = connection.stats().streams.find((st) => st.stream === VIDEO_STREAM);
+        const bytes = stream?.bytesReceived ?? 0;
+        const seconds = (now - lastProgressAt) / 1e6;
+        options.onProgress({
+          elapsedS: Math.round((now - startedAt) / 1e5) / 10,
+          fps: Math.round((windowFrames / seconds) * 10) / 10,
+          bitrateBps: Math.round(((bytes - lastBytes) * 8) / seconds),
+          latencyMs: latencyFigures(window),
+          lost: stream?.lost ?? 0,
+          fecRecovered: stream?.fecRecovered ?? 0,
+          retransmitted: stream?.retransmittedReceived ?? 0,
+        });
+        window.length = 0;
+        windowFrames = 0;
+        lastBytes = bytes;
+        lastProgressAt = now;
+      }
       if (now - startedAt >= options.durationS * 1e6 || (started && now - lastDatagramAt >= idleUs)) {
         clearInterval(check);
         resolve();
@@ -103,26 +224,52 @@ export async function runReceiver(
   });
   const stats = connection.stats();
   await driver.close();
-  const video = stats.streams.find((s) => s.stream === VIDEO_STREAM);
-  const report = ledger.report(
+  // Let the decoder hand back what it holds before the report is made.
+  if (video !== null)
+    await settle(() => video.stats().accepted <= video.stats().decoded + video.stats().decodeErrors);
+  const stream = stats.streams.find((s) => s.stream === VIDEO_STREAM);
+  const transport = {
+    packets: stream?.packetsReceived ?? 0,
+    fecRecovered: stream?.fecRecovered ?? 0,
+    retransmitted: stream?.retransmittedReceived ?? 0,
+    nacks: stream?.nacksSent ?? 0,
+    keyframeRequests: stats.keyframeRequestsSent,
+    rttMs: stats.rttUs === null ? 0 : Math.round(stats.rttUs / 10) / 100,
+    malformed: stats.malformed,
+  };
+  const durationS = (nowMicros() - startedAt) / 1e6;
+  if (video === null) {
+    const report = ledger.report(transport, durationS);
+    if (options.framesLog !== undefined) await writeLines(options.framesLog, ledger.lines());
+    return { ...report, security: securityFigures(session) };
+  }
+  const figures = video.stats();
+  if (options.video?.lastPicturePng !== undefined) video.writeLastPicture(options.video.lastPicturePng);
+  video.close();
+  const report = pictures.report(
+    transport,
+    durationS,
     {
-      packets: video?.packetsReceived ?? 0,
-      fecRecovered: video?.fecRecovered ?? 0,
-      retransmitted: video?.retransmittedReceived ?? 0,
-      nacks: video?.nacksSent ?? 0,
-      keyframeRequests: stats.keyframeRequestsSent,
-      rttMs: stats.rttUs === null ? 0 : Math.round(stats.rttUs / 10) / 100,
-      malformed: stats.malformed,
+      decoded: figures.decoded,
+      decodeErrors: figures.decodeErrors,
+      codeReadFailures: figures.codeReadFailures,
+      presented: figures.presented,
+      notDecoded: { ...droppedFrames, refused: figures.refused },
     },
-    (nowMicros() - startedAt) / 1e6,
+    options.video?.sink === 'window',
   );
-  if (options.framesLog !== undefined) await writeFramesLog(options.framesLog, ledger);
+  if (options.framesLog !== undefined) await writeLines(options.framesLog, pictures.lines());
   return { ...report, security: securityFigures(session) };
 }
 
-async function writeFramesLog(file: string, ledger: FrameLedger): Promise<void> {
+/** Waits until `done()` or half a second, whichever comes first. */
+async function settle(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+async function writeLines(file: string, lines: readonly object[]): Promise<void> {
   const out = createWriteStream(file);
-  for (const line of ledger.lines()) out.write(`${JSON.stringify(line)}\n`);
+  for (const line of lines) out.write(`${JSON.stringify(line)}\n`);
   await new Promise<void>((resolve, reject) => {
     out.end((err?: Error | null) => {
       if (err) reject(err);

@@ -117,3 +117,146 @@ export function percentile(sorted: readonly number[], p: number): number {
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+/** The `video` section of the recv report when it decodes. */
+export interface VideoFigures {
+  readonly decoded: number;
+  readonly decodeErrors: number;
+  readonly codeReadFailures: number;
+  readonly presented: number;
+  /** Frames the transport completed or expected that never reached the decoder, by reason. */
+  readonly notDecoded?: {
+    readonly lost: number;
+    readonly late: number;
+    readonly undecodable: number;
+    /** Refused because the decoder's queue was full. */
+    readonly refused: number;
+  };
+}
+
+/** One line of the frames log when recv decodes; times on the receiver's clock, µs. */
+export interface PictureLogLine extends FrameLogLine {
+  readonly decodedUs: number | null;
+  readonly presentedUs: number | null;
+  /** Whether the capture time came from the pixel code (else from the transport header). */
+  readonly fromPixels: boolean;
+}
+
+export interface LatencyFigures {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface PictureReport extends ReceiveReport {
+  readonly video: VideoFigures;
+  /** Capture → presented, where a display presents (absent for the headless sink). */
+  readonly presentedLatencyMs?: LatencyFigures;
+}
+
+/**
+ * The receive report when recv decodes: a frame is on time when its picture is decoded within the
+ * deadline of its capture, and the capture time is read from the pixels (the synthetic camera's
+ * code, offset to this clock) wherever the picture carries one.
+ */
+export class PictureLedger {
+  readonly #deadlineUs: number;
+  readonly #capture = new Map<number, number>();
+  readonly #complete = new Map<number, number>();
+  readonly #decoded = new Map<number, number>();
+  readonly #presented = new Map<number, number>();
+  readonly #fromPixels = new Set<number>();
+  #maxId = -1;
+
+  constructor(deadlineMs: number) {
+    this.#deadlineUs = deadlineMs * 1000;
+  }
+
+  /** The transport completed frame `id`; its header's capture time, offset to this clock. */
+  complete(id: number, localCaptureUs: number, completeUs: number): void {
+    if (this.#complete.has(id)) return;
+    this.#complete.set(id, completeUs);
+    if (!this.#capture.has(id)) this.#capture.set(id, localCaptureUs);
+    if (id > this.#maxId) this.#maxId = id;
+  }
+
+  /** Frame `id` was decoded; `pixelCaptureUs` is the capture time read from its pixels, or null. */
+  decoded(id: number, pixelCaptureUs: number | null, decodedUs: number): void {
+    if (this.#decoded.has(id)) return;
+    this.#decoded.set(id, decodedUs);
+    if (pixelCaptureUs !== null) {
+      this.#capture.set(id, pixelCaptureUs);
+      this.#fromPixels.add(id);
+    }
+    if (id > this.#maxId) this.#maxId = id;
+  }
+
+  presented(id: number, presentedUs: number): void {
+    if (!this.#presented.has(id)) this.#presented.set(id, presentedUs);
+  }
+
+  lines(): PictureLogLine[] {
+    const out: PictureLogLine[] = [];
+    for (let id = 0; id <= this.#maxId; id++) {
+      const captureUs = this.#capture.get(id) ?? 0;
+      const decodedUs = this.#decoded.get(id) ?? null;
+      out.push({
+        id,
+        captureUs,
+        completeUs: this.#complete.get(id) ?? null,
+        decodedUs,
+        presentedUs: this.#presented.get(id) ?? null,
+        fromPixels: this.#fromPixels.has(id),
+        status: decodedUs === null ? 'lost' : decodedUs <= captureUs + this.#deadlineUs ? 'on-time' : 'late',
+      });
+    }
+    return out;
+  }
+
+  report(
+    transport: TransportFigures,
+    durationS: number,
+    video: VideoFigures,
+    display: boolean,
+  ): PictureReport {
+    const lines = this.lines();
+    const decoded: number[] = [];
+    const presented: number[] = [];
+    let onTime = 0;
+    let late = 0;
+    for (const l of lines) {
+      if (l.status === 'on-time') onTime++;
+      else if (l.status === 'late') late++;
+      if (l.decodedUs !== null) decoded.push((l.decodedUs - l.captureUs) / 1000);
+      if (l.presentedUs !== null) presented.push((l.presentedUs - l.captureUs) / 1000);
+    }
+    const base: PictureReport = {
+      frames: {
+        expected: lines.length,
+        received: decoded.length,
+        onTime,
+        late,
+        lost: lines.length - onTime - late,
+        corrupt: video.decodeErrors,
+      },
+      latencyMs: latencyFigures(decoded),
+      transport,
+      deadlineMs: this.#deadlineUs / 1000,
+      durationS,
+      video,
+    };
+    return display ? { ...base, presentedLatencyMs: latencyFigures(presented) } : base;
+  }
+}
+
+/** p50/p95/p99/max of unsorted values in ms. */
+export function latencyFigures(values: number[]): LatencyFigures {
+  values.sort((a, b) => a - b);
+  return {
+    p50: percentile(values, 0.5),
+    p95: percentile(values, 0.95),
+    p99: percentile(values, 0.99),
+    max: round3(values.at(-1) ?? 0),
+  };
+}

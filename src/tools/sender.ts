@@ -1,9 +1,19 @@
 /**
- * `doorway send`: synthetic frames at a bitrate and frame rate, over a real UDP socket, for a
- * fixed time. Follows the peer's keyframe requests and, unless told not to, its bandwidth
- * estimate (never above the requested bitrate).
+ * `doorway send`: video over a real UDP socket for a fixed time. The source is the synthetic
+ * camera, a V4L2 camera or an Annex B file through the video pipeline, or (for transport tests
+ * and benchmarks) encoded-frame stand-ins. Follows the peer's keyframe requests and, unless told
+ * not to, its bandwidth estimate (never above the requested bitrate).
  */
 import type { Logger } from '../log/index.js';
+import { VideoAddon, type EncoderImplementation, type HwCodec } from '../media/index.js';
+import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
+import { readManifest } from '../profiles/index.js';
+import {
+  VideoSendPipeline,
+  type FrameSize,
+  type SendPipelineEvent,
+  type VideoSourceSpec,
+} from '../video/index.js';
 import { transportRepair } from './repair.js';
 import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
@@ -11,8 +21,21 @@ import { openSession, securityFigures, type SecurityFigures, type SecurityOption
 import { SyntheticFrames } from '../synthetic/index.js';
 import { formatAddress, nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
 
+/** The picture to send; absent: encoded-frame stand-ins (`--source frames`). */
+export interface SenderVideoOptions {
+  readonly source: Exclude<VideoSourceSpec, { kind: 'frames' }>;
+  readonly size: FrameSize;
+  readonly codec: HwCodec;
+  readonly encoder: EncoderImplementation;
+  /** While a V4L2 camera is gone, send the synthetic pattern (default: nothing). */
+  readonly patternWhileCameraLost?: boolean;
+  /** The addon to use; loaded from the build manifest when absent. */
+  readonly addon?: VideoAddon;
+}
+
 export interface SenderOptions {
   readonly to: UdpAddress;
+  readonly video?: SenderVideoOptions;
   readonly bind?: UdpAddress;
   readonly bitrateBps: number;
   readonly fps: number;
@@ -34,6 +57,9 @@ export interface SenderSummary {
   readonly keyframes: number;
   readonly keyframeRequests: number;
   readonly bytes: number;
+  /** Frames the encoder dropped because the previous one was still being encoded. */
+  readonly encoderDropped: number;
+  readonly encodeErrors: number;
   readonly finalBitrateBps: number;
   readonly stats: ReturnType<Connection['stats']>;
   readonly security: SecurityFigures;
@@ -73,7 +99,53 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
   let keyframes = 0;
   let keyframeRequests = 0;
   let bytes = 0;
+  let produced = 0;
+  let bitrateBps = options.bitrateBps;
   const adapt = options.adapt ?? true;
+  // Opened before the socket, so a missing camera or a bad file is reported before any traffic.
+  const pipeline =
+    options.video === undefined
+      ? null
+      : new VideoSendPipeline({
+          addon: options.video.addon ?? loadVideoAddon(),
+          source: options.video.source,
+          size: options.video.size,
+          fps: options.fps,
+          bitrateBps: options.bitrateBps,
+          codec: options.video.codec,
+          encoder: options.video.encoder,
+          gopFrames: options.keyframeInterval,
+          patternWhileCameraLost: options.video.patternWhileCameraLost ?? false,
+          clock: nowMicros,
+          onEvent: (event) => {
+            onPictureEvent(event);
+          },
+        });
+  const onPictureEvent = (event: SendPipelineEvent): void => {
+    switch (event.kind) {
+      case 'access-unit': {
+        const unit = event.unit;
+        if (unit.keyframe) keyframes++;
+        bytes += unit.data.length;
+        produced++;
+        connection.sendFrame(nowMicros(), VIDEO_STREAM, unit.data, {
+          captureUs: unit.captureUs,
+          keyframe: unit.keyframe,
+        });
+        driver.kick();
+        break;
+      }
+      case 'camera-lost':
+        options.log?.warn({ reason: event.reason }, 'camera lost');
+        break;
+      case 'camera-back':
+        options.log?.info('camera back');
+        break;
+      case 'encode-error':
+        options.log?.warn({ error: event.error, frame: event.frameNumber }, 'encode error');
+        break;
+    }
+  };
   const driver = new UdpDriver({
     endpoint: session ?? connection,
     bind: options.bind ?? { host: options.to.host.includes(':') ? '::' : '0.0.0.0', port: 0 },
@@ -84,9 +156,14 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
           case 'keyframe-request':
             keyframeRequests++;
             forceKeyframe = true;
+            pipeline?.requestKeyframe();
             break;
           case 'bandwidth':
-            if (adapt) source.setBitrate(Math.min(options.bitrateBps, e.bps));
+            if (adapt) {
+              bitrateBps = Math.min(options.bitrateBps, e.bps);
+              source.setBitrate(bitrateBps);
+              pipeline?.setBitrate(bitrateBps);
+            }
             options.log?.debug({ bps: e.bps }, 'bandwidth estimate');
             break;
           case 'frame':
@@ -99,45 +176,70 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
       }
     },
   });
-  await driver.start();
+  try {
+    await driver.start();
+  } catch (err) {
+    pipeline?.stop();
+    throw err;
+  }
   const total = Math.round(options.durationS * options.fps);
-  const intervalUs = 1e6 / options.fps;
-  const start = nowMicros();
-  await new Promise<void>((resolve) => {
-    let sent = 0;
-    const tick = (): void => {
-      const now = nowMicros();
-      // Catch up on frames whose capture time has passed (a late timer), one capture time each.
-      while (sent < total && start + sent * intervalUs <= now) {
-        const frame = source.next(forceKeyframe);
-        forceKeyframe = false;
-        if (frame.keyframe) keyframes++;
-        bytes += frame.payload.length;
-        connection.sendFrame(now, VIDEO_STREAM, frame.payload, {
-          captureUs: Math.round(start + sent * intervalUs),
-          keyframe: frame.keyframe,
-        });
-        sent++;
-      }
-      driver.kick();
-      if (sent >= total) {
-        resolve();
-        return;
-      }
-      setTimeout(tick, Math.max(0, (start + sent * intervalUs - nowMicros()) / 1000));
-    };
-    tick();
-  });
+  if (pipeline !== null) {
+    pipeline.start();
+    await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
+    pipeline.stop();
+  } else {
+    await sendStandIns();
+  }
   await new Promise((resolve) => setTimeout(resolve, options.lingerMs ?? 500));
   const stats = connection.stats();
   await driver.close();
+  const pictures = pipeline?.stats();
   return {
-    frames: total,
+    frames: pipeline === null ? total : produced,
     keyframes,
     keyframeRequests,
     bytes,
-    finalBitrateBps: source.bitrateBps,
+    encoderDropped: pictures?.encoderDropped ?? 0,
+    encodeErrors: pictures?.encodeErrors ?? 0,
+    finalBitrateBps: bitrateBps,
     stats,
     security: securityFigures(session),
   };
+
+  /** Encoded-frame stand-ins at the frame rate, one capture time each. */
+  async function sendStandIns(): Promise<void> {
+    const intervalUs = 1e6 / options.fps;
+    const start = nowMicros();
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      const tick = (): void => {
+        const now = nowMicros();
+        // Catch up on frames whose capture time has passed (a late timer), one capture time each.
+        while (sent < total && start + sent * intervalUs <= now) {
+          const frame = source.next(forceKeyframe);
+          forceKeyframe = false;
+          if (frame.keyframe) keyframes++;
+          bytes += frame.payload.length;
+          connection.sendFrame(now, VIDEO_STREAM, frame.payload, {
+            captureUs: Math.round(start + sent * intervalUs),
+            keyframe: frame.keyframe,
+          });
+          sent++;
+        }
+        driver.kick();
+        if (sent >= total) {
+          resolve();
+          return;
+        }
+        setTimeout(tick, Math.max(0, (start + sent * intervalUs - nowMicros()) / 1000));
+      };
+      tick();
+    });
+  }
+}
+
+/** The video addon of this installation's build. */
+export function loadVideoAddon(): VideoAddon {
+  const root = appRoot();
+  return VideoAddon.load(readManifest(manifestPath(root)), root, hardwareDir(root));
 }

@@ -8,8 +8,13 @@ namespace doorway::video {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::vector<std::string> features;
   RegisterCodecProbe(env, exports);
+  RegisterFrame(env, exports);
+  RegisterPicture(env, exports);
+  RegisterEncoder(env, exports);
+  RegisterDecoder(env, exports);
 #ifdef DOORWAY_HAS_V4L2
   RegisterV4l2(env, exports, features);
+  RegisterV4l2Capture(env, exports);
 #endif
 #ifdef DOORWAY_HAS_X264
   RegisterX264(env, exports, features);
@@ -22,12 +27,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
 #ifdef DOORWAY_HAS_SDL
   RegisterSdl(env, exports, features);
+  RegisterSdlDisplay(env, exports);
 #endif
 #ifdef DOORWAY_HAS_KMS
   RegisterKms(env, exports, features);
 #endif
 #ifdef DOORWAY_HAS_CUDA
   RegisterCuda(env, exports, features);
+  RegisterCudaConvert(env, exports);
 #endif
   ExportFeatures(env, exports, features);
   return exports;

@@ -1,50 +1,16 @@
 // Always compiled: the libavcodec version and which codecs this libavcodec was built with.
 #include "codec_probe.h"
 
-#include <cstdarg>
-#include <cstdio>
-#include <mutex>
-
 extern "C" {
 #include <libavutil/avutil.h>
 #include <libavutil/log.h>
 }
 
+#include "codec_log.h"
 #include "features.h"
 
 namespace doorway::video {
 namespace {
-
-// libavcodec reports why a hardware codec failed ("Cannot load libcuda.so.1") only through
-// av_log; the probe keeps the last error line instead of letting it reach stderr.
-std::mutex g_log_mutex;
-std::string* g_last_error = nullptr;
-
-void CaptureLog(void* /*avcl*/, int level, const char* fmt, va_list args) {
-  if (level > AV_LOG_ERROR || g_last_error == nullptr) return;
-  char line[512];
-  std::vsnprintf(line, sizeof line, fmt, args);
-  std::string text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (!text.empty()) *g_last_error = text;
-}
-
-class LogCapture {
- public:
-  explicit LogCapture(std::string* sink) : lock_(g_log_mutex) {
-    g_last_error = sink;
-    av_log_set_callback(CaptureLog);
-  }
-  ~LogCapture() {
-    av_log_set_callback(av_log_default_callback);
-    g_last_error = nullptr;
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
- private:
-  std::lock_guard<std::mutex> lock_;
-};
 
 std::string ErrorText(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
@@ -89,15 +55,16 @@ Napi::Value Codecs(const Napi::CallbackInfo& info) {
   return list;
 }
 
-// Opens and frees the context with libavcodec's log captured, so nothing of it reaches stderr.
+// Opens and frees the context with its log claimed by a CodecLog (the one log callback every
+// codec of this addon shares), so the reason reaches the caller and nothing reaches stderr.
 OpenResult OpenAndClose(AVCodecContext* ctx, const AVCodec* codec, AVDictionary** options) {
-  std::string logged;
-  int rc;
-  {
-    LogCapture capture(&logged);
-    rc = avcodec_open2(ctx, codec, options);
-    avcodec_free_context(&ctx);
-  }
+  CodecLog log;
+  log.Attach(ctx);
+  const int rc = avcodec_open2(ctx, codec, options);
+  // Freed while still attached: x264 prints its summary when closed.
+  avcodec_free_context(&ctx);
+  std::string logged = log.TakeFirstError();
+  log.Detach();
   if (rc >= 0) return {true, ""};
   return {false, logged.empty() ? ErrorText(rc) : logged};
 }
