@@ -6,54 +6,18 @@
  * 3. Side by side with SRT through the same `doorway netsim` relay (bench/srt-compare.ts).
  * 4. Event-loop delay while streaming 60 Mbit/s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { millis, type LinkConfig } from '../src/netsim/index.js';
 import { runReceiver } from '../src/tools/receiver.js';
 import type { ReceiveReport } from '../src/tools/report.js';
 import { simulateTransport } from '../src/tools/simulate.js';
 import { writeKeyPair, type WrittenKeys } from '../src/keys/index.js';
 import { publish, target, type Target } from './results.js';
+import { child, exited, freePort, saysOnStderr } from './children.js';
 import { compareWithSrt } from './srt-compare.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'dist', 'bin', 'doorway.js');
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => {
-    s.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** Resolves once `doorway recv` says it is bound (it warms up first). */
-function listening(c: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = '';
-    c.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('listening on')) resolve();
-    });
-  });
-}
-
-function exited(c: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => c.once('exit', resolve));
-}
 
 /** Sender and receiver as separate processes on loopback at a high fixed bitrate. */
 async function throughput(
@@ -87,7 +51,7 @@ async function throughput(
       '--report',
       file,
     ]);
-    await listening(recv);
+    await saysOnStderr(recv, 'listening on');
     const send = child([
       'send',
       '--source',

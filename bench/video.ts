@@ -8,21 +8,18 @@
  * 3. Under loss: the same through `doorway netsim` at 2 % loss and RTT 20 ms; share of frames
  *    decoded within one-way + 33 ms.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeKeyPair } from '../src/keys/index.js';
 import { VideoAddon, type EncodedPacket, type VideoFrame } from '../src/media/index.js';
 import { readManifest } from '../src/profiles/index.js';
 import type { PictureReport } from '../src/tools/report.js';
 import { percentile } from '../src/tools/report.js';
+import { child, exited, freePort, ROOT, saysOnStderr } from './children.js';
 import { publish, target, type Target } from './results.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'dist', 'bin', 'doorway.js');
 const addon = VideoAddon.load(
   readManifest(join(ROOT, 'build', 'manifest.json')),
   ROOT,
@@ -153,36 +150,6 @@ function compareEncoders(width: number, height: number, frames: number, distinct
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) =>
-    s.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
-
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function waitFor(c: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = '';
-    c.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(text)) resolve();
-    });
-  });
-}
-
-function exited(c: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => c.once('exit', resolve));
-}
-
 /** send → (netsim) → recv on loopback; the recv report. */
 async function glassToGlass(
   size: string,
@@ -213,13 +180,13 @@ async function glassToGlass(
       '--report',
       file,
     ]);
-    await waitFor(recv, 'listening on');
+    await saysOnStderr(recv, 'listening on');
     let to = recvPort;
     let relay: ChildProcess | null = null;
     if (netsim !== undefined) {
       to = await freePort();
       relay = child(['netsim', '--listen', `127.0.0.1:${to}`, '--to', `127.0.0.1:${recvPort}`, ...netsim]);
-      await waitFor(relay, 'netsim relaying');
+      await saysOnStderr(relay, 'netsim relaying');
     }
     const send = child([
       'send',

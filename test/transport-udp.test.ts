@@ -3,53 +3,20 @@
  * and through `doorway netsim` with loss, checking the report contract.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeKeyPair } from '../src/keys/index.js';
+import { exited, freePort, saysOnStderr, startCli } from './support/processes.js';
 import { CLI, scratch } from './support/tree.js';
 
 const tmp = scratch('udp');
 after(tmp.remove);
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) =>
-    s.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
-
-function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 /** Resolves once `doorway recv` says it is bound (it warms up first). */
 function listening(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('listening on')) resolve();
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`recv exited (${String(code)}) before listening: ${seen}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) =>
-    child.once('exit', (code) => {
-      resolve(code);
-    }),
-  );
+  return saysOnStderr(child, 'listening on');
 }
 
 interface Report {
@@ -81,7 +48,7 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
   const recvPort = await freePort();
   const report = join(tmp.dir, `${name}.json`);
   const frames = join(tmp.dir, `${name}.frames.jsonl`);
-  const recv = start([
+  const recv = startCli([
     'recv',
     '--no-decode',
     ...(encrypted ? ['--key', receiver.privateKeyFile, '--peer-key', sender.publicKeyFile] : ['--insecure']),
@@ -102,7 +69,7 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
   let relay: ChildProcess | null = null;
   if (relayKnobs !== null) {
     target = await freePort();
-    relay = start([
+    relay = startCli([
       'netsim',
       '--listen',
       `127.0.0.1:${target}`,
@@ -114,7 +81,7 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
     ]);
   }
   await listening(recv);
-  const send = start([
+  const send = startCli([
     'send',
     '--source',
     'frames',

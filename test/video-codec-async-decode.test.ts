@@ -7,51 +7,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DecodedPicture, DecoderOutput, EncodedPacket } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
-
-const video = loadVideo();
-const skip = video.features.includes('x264') ? false : 'this build has no x264 feature';
-
-const WIDTH = 640;
-const HEIGHT = 360;
-
-/** An output callback for tests that never get that far. */
-const ignore = (): void => undefined;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-/** `count` packets of a fresh x264 stream (frame n carries pixel code n). */
-function stream(count: number): EncodedPacket[] {
-  const source = video.patternSource(WIDTH, HEIGHT);
-  const encoder = video.createEncoder({
-    codec: 'h264',
-    implementation: 'x264',
-    width: WIDTH,
-    height: HEIGHT,
-    fps: 60,
-    bitrateBps: 2_000_000,
-    gopFrames: 600,
-    intraRefresh: false,
-  });
-  try {
-    return Array.from({ length: count }, (_, n) => {
-      const frame = source.capture(n, 5000 + n);
-      const packet = encoder.encodeSync(frame, false);
-      frame.release();
-      assert.ok(packet !== null);
-      return packet;
-    });
-  } finally {
-    encoder.close();
-  }
-}
+import type { DecodedPicture, DecoderOutput } from '../src/media/index.js';
+import {
+  encodeStream,
+  ignoreOutputs,
+  skipWithoutX264,
+  softwareDecoderOptions,
+  threadedDecoder,
+  video,
+  x264Options,
+} from './support/codec.js';
+import { until } from './support/video.js';
 
 /** The code read from a picture output (and releases its frame), or what it was instead. */
 function codeOf(out: DecoderOutput | undefined): number | string {
@@ -73,13 +39,10 @@ function nalOffset(data: Uint8Array, type: number): number {
   return assert.fail(`no NAL unit of type ${type}`);
 }
 
-describe('a decoder on its own thread', { skip }, () => {
+describe('a decoder on its own thread', { skip: skipWithoutX264 }, () => {
   it('calls onFrame once per access unit, in order, with its tag and picture', async () => {
-    const packets = stream(16);
-    const outputs: DecoderOutput[] = [];
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' }, (out) =>
-      outputs.push(out),
-    );
+    const packets = encodeStream(x264Options, 16);
+    const { decoder, outputs } = threadedDecoder();
     try {
       const calledUs: number[] = [];
       for (const [n, packet] of packets.entries()) {
@@ -106,12 +69,9 @@ describe('a decoder on its own thread', { skip }, () => {
   });
 
   it('gives no picture for parameter sets alone, then the picture for the slices', async () => {
-    const [first] = stream(1);
+    const [first] = encodeStream(x264Options, 1);
     assert.ok(first !== undefined);
-    const outputs: DecoderOutput[] = [];
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' }, (out) =>
-      outputs.push(out),
-    );
+    const { decoder, outputs } = threadedDecoder();
     try {
       const slices = nalOffset(first.data, 5); // SPS, PPS (and SEI) come before the IDR slice
       assert.ok(decoder.decode(first.data.subarray(0, slices), 1));
@@ -130,11 +90,8 @@ describe('a decoder on its own thread', { skip }, () => {
   });
 
   it('answers garbage with an error line for its tag and keeps decoding', async () => {
-    const packets = stream(4);
-    const outputs: DecoderOutput[] = [];
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' }, (out) =>
-      outputs.push(out),
-    );
+    const packets = encodeStream(x264Options, 4);
+    const { decoder, outputs } = threadedDecoder();
     try {
       const junk = new Uint8Array(300).map((_, i) => (i * 37 + 11) & 0xff);
       // A slice (first_mb 0, type I, pps_id 5) whose picture parameter set never came. Not an
@@ -177,11 +134,8 @@ describe('a decoder on its own thread', { skip }, () => {
   });
 
   it('holds at most 8 access units in flight and says false beyond that', async () => {
-    const packets = stream(12);
-    const outputs: DecoderOutput[] = [];
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' }, (out) =>
-      outputs.push(out),
-    );
+    const packets = encodeStream(x264Options, 12);
+    const { decoder, outputs } = threadedDecoder();
     try {
       // One turn of the event loop: no onFrame can run, so no slot comes back meanwhile.
       const taken = packets.map((packet, n) => decoder.decode(packet.data, n));
@@ -203,8 +157,8 @@ describe('a decoder on its own thread', { skip }, () => {
   });
 
   it('refuses to mix decode and decodeSync, and closes once', () => {
-    const threaded = video.createDecoder({ codec: 'h264', implementation: 'software' }, ignore);
-    const sync = video.createDecoder({ codec: 'h264', implementation: 'software' });
+    const threaded = video.createDecoder(softwareDecoderOptions, ignoreOutputs);
+    const sync = video.createDecoder(softwareDecoderOptions);
     try {
       const data = new Uint8Array([0, 0, 0, 1, 0x67]);
       assert.throws(() => threaded.decodeSync(data), /decodeSync\(\) cannot be used .* onFrame/);

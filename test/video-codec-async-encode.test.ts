@@ -7,50 +7,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EncodedPacket, EncoderOptions, EncoderOutput } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import {
+  ignoreOutputs,
+  packetsOf,
+  skipWithoutX264,
+  softwareDecoderOptions,
+  threadedEncoder,
+  video,
+  x264Options,
+} from './support/codec.js';
+import { until } from './support/video.js';
 
-const video = loadVideo();
-const skip = video.features.includes('x264') ? false : 'this build has no x264 feature';
+const { width: WIDTH, height: HEIGHT } = x264Options;
 
-const WIDTH = 640;
-const HEIGHT = 360;
-
-const x264: EncoderOptions = {
-  codec: 'h264',
-  implementation: 'x264',
-  width: WIDTH,
-  height: HEIGHT,
-  fps: 60,
-  bitrateBps: 2_000_000,
-  gopFrames: 600,
-  intraRefresh: false,
-};
-
-/** An output callback for tests that never get that far. */
-const ignore = (): void => undefined;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-function packetsOf(outputs: readonly EncoderOutput[]): EncodedPacket[] {
-  return outputs.map((out) => {
-    assert.ok(!('error' in out), `no failure: ${'error' in out ? out.error : ''}`);
-    return out;
-  });
-}
-
-describe('an encoder on its own thread', { skip }, () => {
+describe('an encoder on its own thread', { skip: skipWithoutX264 }, () => {
   it('delivers one packet per frame with its number and capture time; forced keyframes are keyframes', async () => {
     const source = video.patternSource(WIDTH, HEIGHT);
-    const outputs: EncoderOutput[] = [];
-    const encoder = video.createEncoder(x264, (out) => outputs.push(out));
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
+    const { encoder, outputs } = threadedEncoder();
+    const decoder = video.createDecoder(softwareDecoderOptions);
     try {
       const count = 20;
       const captureUs: number[] = [];
@@ -89,8 +63,7 @@ describe('an encoder on its own thread', { skip }, () => {
   it('keeps only the newest waiting frame when frames come faster than it encodes', async () => {
     const source = video.patternSource(WIDTH, HEIGHT);
     const frames = Array.from({ length: 10 }, (_, i) => source.capture(i, 1000 + i));
-    const outputs: EncoderOutput[] = [];
-    const encoder = video.createEncoder(x264, (out) => outputs.push(out));
+    const { encoder, outputs } = threadedEncoder();
     try {
       // All in one turn of the event loop: each call takes microseconds, a 360p frame a
       // millisecond or more, so most calls find a frame still waiting and replace it.
@@ -119,8 +92,7 @@ describe('an encoder on its own thread', { skip }, () => {
   it('carries a keyframe request over to the frame that replaces it', async () => {
     const source = video.patternSource(WIDTH, HEIGHT);
     const frames = Array.from({ length: 6 }, (_, i) => source.capture(i, i));
-    const outputs: EncoderOutput[] = [];
-    const encoder = video.createEncoder(x264, (out) => outputs.push(out));
+    const { encoder, outputs } = threadedEncoder();
     try {
       assert.equal(encoder.encode(frames[0] ?? assert.fail(), false), true);
       await until('the first packet', () => outputs.length === 1);
@@ -145,8 +117,8 @@ describe('an encoder on its own thread', { skip }, () => {
   it('refuses to mix encode and encodeSync, and closes once', () => {
     const source = video.patternSource(WIDTH, HEIGHT);
     const frame = source.capture(0, 0);
-    const threaded = video.createEncoder(x264, ignore);
-    const sync = video.createEncoder(x264);
+    const threaded = video.createEncoder(x264Options, ignoreOutputs);
+    const sync = video.createEncoder(x264Options);
     try {
       assert.throws(() => threaded.encodeSync(frame, false), /encodeSync\(\) cannot be used .* onPacket/);
       assert.throws(() => sync.encode(frame, false), /encode\(\) needs the onPacket callback/);

@@ -5,39 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Encoder, EncoderOptions, EncoderOutput, VideoFrame } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import type { Encoder, EncoderOptions, VideoFrame } from '../src/media/index.js';
+import {
+  skipWithoutX264,
+  softwareDecoderOptions,
+  threadedEncoder,
+  video,
+  x264Options,
+} from './support/codec.js';
+import { until } from './support/video.js';
 
-const video = loadVideo();
-const skip = video.features.includes('x264') ? false : 'this build has no x264 feature';
-
-const WIDTH = 640;
-const HEIGHT = 360;
-const FPS = 60;
+const { width: WIDTH, height: HEIGHT, fps: FPS } = x264Options;
 const HIGH = 4_000_000;
 const LOW = 200_000;
 
-const x264: EncoderOptions = {
-  codec: 'h264',
-  implementation: 'x264',
-  width: WIDTH,
-  height: HEIGHT,
-  fps: FPS,
-  bitrateBps: HIGH,
-  gopFrames: 600,
-  intraRefresh: false,
-};
+const x264AtHigh: EncoderOptions = { ...x264Options, bitrateBps: HIGH };
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(1);
-  }
-}
 
 /**
  * Encodes 40 frames at HIGH, cuts to LOW, encodes 40 more; the sizes of frames 10..39 and
@@ -48,7 +32,7 @@ async function bytesBeforeAndAfter(
   encode: (frame: VideoFrame) => Promise<Uint8Array>,
 ): Promise<{ before: number; after: number }> {
   const source = video.patternSource(WIDTH, HEIGHT);
-  const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
+  const decoder = video.createDecoder(softwareDecoderOptions);
   const sizes: number[] = [];
   try {
     for (let n = 0; n < 80; n++) {
@@ -81,9 +65,9 @@ function assertCut({ before, after }: { before: number; after: number }): void {
   );
 }
 
-describe('setBitrate on a running encoder', { skip }, () => {
+describe('setBitrate on a running encoder', { skip: skipWithoutX264 }, () => {
   it('shrinks the packets that follow on the calling thread', async () => {
-    const encoder = video.createEncoder(x264);
+    const encoder = video.createEncoder(x264AtHigh);
     try {
       assertCut(
         await bytesBeforeAndAfter(encoder, (frame) => {
@@ -98,14 +82,13 @@ describe('setBitrate on a running encoder', { skip }, () => {
   });
 
   it("shrinks the packets that follow on the encoder's thread", async () => {
-    const outputs: EncoderOutput[] = [];
-    const encoder = video.createEncoder(x264, (out) => outputs.push(out));
+    const { encoder, outputs } = threadedEncoder(x264AtHigh);
     try {
       assertCut(
         await bytesBeforeAndAfter(encoder, async (frame) => {
           const want = outputs.length + 1;
           assert.equal(encoder.encode(frame, false), true);
-          await until('the packet', () => outputs.length === want);
+          await until('the packet', () => outputs.length === want, 3000, 1);
           const out = outputs[want - 1];
           assert.ok(out !== undefined && !('error' in out));
           return out.data;
@@ -118,7 +101,7 @@ describe('setBitrate on a running encoder', { skip }, () => {
   });
 
   it('refuses a bitrate that is not a positive number of bits per second', () => {
-    const encoder = video.createEncoder(x264);
+    const encoder = video.createEncoder(x264AtHigh);
     try {
       for (const bps of [0, -1, Number.NaN, 5]) {
         assert.throws(() => {

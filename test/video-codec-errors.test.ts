@@ -7,22 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FeatureUnavailableError, MediaError } from '../src/errors/index.js';
-import type { EncoderOptions } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import { softwareDecoderOptions, video, x264Options } from './support/codec.js';
 
-const video = loadVideo();
 const has = (feature: 'x264' | 'nvenc' | 'nvdec'): boolean => video.features.includes(feature);
-
-const x264: EncoderOptions = {
-  codec: 'h264',
-  implementation: 'x264',
-  width: 640,
-  height: 360,
-  fps: 60,
-  bitrateBps: 2_000_000,
-  gopFrames: 60,
-  intraRefresh: false,
-};
 
 /** A reason libavcodec logged, not just its error code's generic text. */
 const REASON =
@@ -50,7 +37,7 @@ describe('codec errors', () => {
           skip: nvencWorks && 'NVENC works on this machine',
         },
         () => {
-          const open = (): unknown => video.createEncoder({ ...x264, codec, implementation: 'nvenc' });
+          const open = (): unknown => video.createEncoder({ ...x264Options, codec, implementation: 'nvenc' });
           if (!has('nvenc')) {
             assert.throws(open, FeatureUnavailableError);
             return;
@@ -83,7 +70,7 @@ describe('codec errors', () => {
   describe('the encoder', { skip: !has('x264') && 'this build has no x264 feature' }, () => {
     it('says hevc needs nvenc when asked to encode hevc with x264', () => {
       assertOneLine(
-        () => video.createEncoder({ ...x264, codec: 'hevc' }),
+        () => video.createEncoder({ ...x264Options, codec: 'hevc' }),
         /^encoder: hevc needs the nvenc encoder/,
       );
     });
@@ -98,28 +85,34 @@ describe('codec errors', () => {
         [640.5, 360],
       ] as const) {
         assertOneLine(
-          () => video.createEncoder({ ...x264, width, height }),
+          () => video.createEncoder({ ...x264Options, width, height }),
           new RegExp(
             `^encoder: width and height must be even whole numbers from 16 to 8192 \\(got ${width}x${height}\\)$`,
           ),
         );
       }
-      assertOneLine(() => video.createEncoder({ ...x264, fps: 0 }), /^encoder: fps must be/);
-      assertOneLine(() => video.createEncoder({ ...x264, bitrateBps: -5 }), /^encoder: bitrateBps must be/);
-      assertOneLine(() => video.createEncoder({ ...x264, gopFrames: 0.5 }), /^encoder: gopFrames must be/);
+      assertOneLine(() => video.createEncoder({ ...x264Options, fps: 0 }), /^encoder: fps must be/);
+      assertOneLine(
+        () => video.createEncoder({ ...x264Options, bitrateBps: -5 }),
+        /^encoder: bitrateBps must be/,
+      );
+      assertOneLine(
+        () => video.createEncoder({ ...x264Options, gopFrames: 0.5 }),
+        /^encoder: gopFrames must be/,
+      );
       // A wrong type is a caller's bug: a TypeError, passed through as it is.
       assert.throws(
-        () => video.createEncoder({ ...x264, codec: 'vp8' as 'h264' }),
+        () => video.createEncoder({ ...x264Options, codec: 'vp8' as 'h264' }),
         /^TypeError: encoder: codec must be 'h264' or 'hevc'$/,
       );
       assert.throws(
-        () => video.createEncoder({ ...x264, intraRefresh: 1 as unknown as boolean }),
+        () => video.createEncoder({ ...x264Options, intraRefresh: 1 as unknown as boolean }),
         /^TypeError: encoder: intraRefresh must be true or false$/,
       );
     });
 
     it('refuses a frame of another size, and frames after close', () => {
-      const encoder = video.createEncoder(x264);
+      const encoder = video.createEncoder(x264Options);
       const small = video.patternSource(320, 180).capture(0, 0);
       const right = video.patternSource(640, 360).capture(1, 1);
       try {
@@ -149,8 +142,8 @@ describe('codec errors', () => {
       'throws one line for garbage and still decodes afterwards',
       { skip: !has('x264') && 'no x264 to make a stream' },
       () => {
-        const encoder = video.createEncoder(x264);
-        const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
+        const encoder = video.createEncoder(x264Options);
+        const decoder = video.createDecoder(softwareDecoderOptions);
         const frame = video.patternSource(640, 360).capture(7, 70);
         try {
           const packet = encoder.encodeSync(frame, false);

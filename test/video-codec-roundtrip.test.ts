@@ -6,50 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EncodedPacket, EncoderOptions, VideoFrame } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import type { EncodedPacket, VideoFrame } from '../src/media/index.js';
+import {
+  captureUsOf,
+  encodeStream,
+  skipWithoutX264,
+  softwareDecoderOptions,
+  video,
+  x264Options,
+} from './support/codec.js';
 
-const video = loadVideo();
-const skip = video.features.includes('x264') ? false : 'this build has no x264 feature';
-
-const WIDTH = 640;
-const HEIGHT = 360;
-const T0 = 1_700_000_000_000_000;
-const captureOf = (n: number): number => T0 + n * 16_667;
-
-const x264: EncoderOptions = {
-  codec: 'h264',
-  implementation: 'x264',
-  width: WIDTH,
-  height: HEIGHT,
-  fps: 60,
-  bitrateBps: 2_000_000,
-  gopFrames: 600,
-  intraRefresh: false,
-};
-
-/** Encodes `count` pattern frames numbered from 0, forcing keyframes at `forced`. */
-function encodeStream(
-  options: EncoderOptions,
-  count: number,
-  forced: readonly number[] = [],
-): EncodedPacket[] {
-  const source = video.patternSource(WIDTH, HEIGHT);
-  const encoder = video.createEncoder(options);
-  try {
-    const packets: EncodedPacket[] = [];
-    for (let n = 0; n < count; n++) {
-      const frame = source.capture(n, captureOf(n));
-      const packet = encoder.encodeSync(frame, forced.includes(n));
-      frame.release();
-      assert.ok(packet !== null, `frame ${n} gave a packet at once`);
-      packets.push(packet);
-    }
-    return packets;
-  } finally {
-    encoder.close();
-  }
-}
+const { width: WIDTH, height: HEIGHT } = x264Options;
 
 function packetAt(packets: readonly EncodedPacket[], n: number): Uint8Array {
   const packet = packets[n];
@@ -61,26 +28,30 @@ function assertCode(picture: VideoFrame | null, n: number): void {
   assert.ok(picture !== null, `packet ${n} decoded to a picture`);
   try {
     assert.deepEqual([picture.width, picture.height], [WIDTH, HEIGHT]);
-    assert.deepEqual(video.readPixelCode(picture), { frameNumber: n, captureUs: captureOf(n) }, `frame ${n}`);
+    assert.deepEqual(
+      video.readPixelCode(picture),
+      { frameNumber: n, captureUs: captureUsOf(n) },
+      `frame ${n}`,
+    );
   } finally {
     picture.release();
   }
 }
 
-describe('x264 to the software decoder on the calling thread', { skip }, () => {
+describe('x264 to the software decoder on the calling thread', { skip: skipWithoutX264 }, () => {
   it('decodes every frame with the pixel code it was stamped with', () => {
     const source = video.patternSource(WIDTH, HEIGHT);
-    const encoder = video.createEncoder(x264);
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
+    const encoder = video.createEncoder(x264Options);
+    const decoder = video.createDecoder(softwareDecoderOptions);
     try {
       const count = 30;
       for (let n = 0; n < count; n++) {
-        const frame = source.capture(n, captureOf(n));
+        const frame = source.capture(n, captureUsOf(n));
         const packet = encoder.encodeSync(frame, false);
         frame.release();
         assert.ok(packet !== null);
         assert.equal(packet.frameNumber, n);
-        assert.equal(packet.captureUs, captureOf(n));
+        assert.equal(packet.captureUs, captureUsOf(n));
         assert.equal(packet.keyframe, n === 0, `only the first frame is a keyframe (frame ${n})`);
         assert.ok(packet.encodeUs > 0);
         assert.deepEqual([...packet.data.subarray(0, 4)], [0, 0, 0, 1], 'Annex B');
@@ -105,19 +76,19 @@ describe('x264 to the software decoder on the calling thread', { skip }, () => {
   for (const intraRefresh of [false, true]) {
     it(`makes a forced keyframe an IDR a new decoder starts from (intra refresh ${intraRefresh})`, () => {
       const forced = 17;
-      const packets = encodeStream({ ...x264, gopFrames: 30, intraRefresh }, 40, [forced]);
+      const packets = encodeStream({ ...x264Options, gopFrames: 30, intraRefresh }, 40, [forced]);
       const keyframes = packets.flatMap((p, n) => (p.keyframe ? [n] : []));
       // Without intra refresh the GOP ends at 30 too (counted from the forced IDR it is 47).
       assert.deepEqual(keyframes, [0, forced]);
 
-      const late = video.createDecoder({ codec: 'h264', implementation: 'software' });
+      const late = video.createDecoder(softwareDecoderOptions);
       try {
         for (let n = forced; n < packets.length; n++) assertCode(late.decodeSync(packetAt(packets, n)), n);
       } finally {
         late.close();
       }
       // A frame that is not a keyframe is not a place to start: the check above means something.
-      const early = video.createDecoder({ codec: 'h264', implementation: 'software' });
+      const early = video.createDecoder(softwareDecoderOptions);
       try {
         assert.throws(() => early.decodeSync(packetAt(packets, forced + 1)), /^Error: h264 decoder: /);
       } finally {
@@ -128,10 +99,10 @@ describe('x264 to the software decoder on the calling thread', { skip }, () => {
 
   it('encodes yuv420p frames as they come, and converts a later NV12 frame', () => {
     // Decoded pictures are yuv420p: re-encoding them is what a relay or a test loop does.
-    const first = encodeStream(x264, 8);
-    const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
-    const encoder = video.createEncoder(x264);
-    const again = video.createDecoder({ codec: 'h264', implementation: 'software' });
+    const first = encodeStream(x264Options, 8);
+    const decoder = video.createDecoder(softwareDecoderOptions);
+    const encoder = video.createEncoder(x264Options);
+    const again = video.createDecoder(softwareDecoderOptions);
     const source = video.patternSource(WIDTH, HEIGHT);
     try {
       for (let n = 0; n < first.length; n++) {
@@ -142,7 +113,7 @@ describe('x264 to the software decoder on the calling thread', { skip }, () => {
         let frame = decoded;
         if (n === 6) {
           decoded.release();
-          frame = source.capture(n, captureOf(n));
+          frame = source.capture(n, captureUsOf(n));
         }
         assert.equal(frame.format, n === 6 ? 'nv12' : 'yuv420p');
         const packet = encoder.encodeSync(frame, false);

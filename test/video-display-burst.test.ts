@@ -7,35 +7,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WindowEvent } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import { codeOnScreen, openTestWindow, skipWithoutSdl, video } from './support/display.js';
 
-// SDL reads these when the display thread initialises it. Without the last two SDL would draw
-// through Mesa's llvmpipe GL, ~20x slower than its software renderer on two cores.
-process.env.SDL_VIDEODRIVER = 'offscreen';
-process.env.SDL_RENDER_DRIVER = 'software';
-process.env.SDL_FRAMEBUFFER_ACCELERATION = '0';
-
-const video = loadVideo();
-const skip = video.features.includes('sdl') ? false : 'this build has no sdl feature';
-
-type Presented = Extract<WindowEvent, { kind: 'presented' }>;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-describe('an SDL window given a burst of frames', { skip }, () => {
+describe('an SDL window given a burst of frames', { skip: skipWithoutSdl }, () => {
   it('shows the newest, counts the replaced ones, and never shows an older frame after a newer', async () => {
-    const events: WindowEvent[] = [];
-    const window = video.openWindow(
-      { title: 'doorway test', width: 640, height: 360, fullscreen: false, vsync: false },
-      (event) => events.push(event),
-    );
+    const { window, presented, untilPresented } = openTestWindow(640, 360);
     try {
       const source = video.patternSource(640, 360);
       const count = 40;
@@ -46,8 +22,7 @@ describe('an SDL window given a burst of frames', { skip }, () => {
         if (!window.present(frame, i)) refused++;
         frame.release();
       }
-      const presented = (): Presented[] => events.filter((e): e is Presented => e.kind === 'presented');
-      await until('the last frame presented', () => presented().some((e) => e.tag === count - 1));
+      await untilPresented(count - 1);
       await sleep(30);
 
       const shown = presented();
@@ -66,12 +41,7 @@ describe('an SDL window given a burst of frames', { skip }, () => {
       assert.equal(new Set(tags).size, tags.length, 'no frame shown twice');
       for (const event of shown) assert.equal(event.frameNumber, event.tag);
 
-      const shot = window.snapshot();
-      try {
-        assert.equal(video.readPixelCode(shot)?.frameNumber, count - 1);
-      } finally {
-        shot.release();
-      }
+      assert.equal(codeOnScreen(window)?.frameNumber, count - 1);
     } finally {
       window.close();
     }

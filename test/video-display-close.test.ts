@@ -6,37 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WindowEvent } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import { ignoreEvents, openTestWindow, skipWithoutSdl, video, windowOptions } from './support/display.js';
 
-// SDL reads these when the display thread initialises it. Without the last two SDL would draw
-// through Mesa's llvmpipe GL, ~20x slower than its software renderer on two cores.
-process.env.SDL_VIDEODRIVER = 'offscreen';
-process.env.SDL_RENDER_DRIVER = 'software';
-process.env.SDL_FRAMEBUFFER_ACCELERATION = '0';
-
-const video = loadVideo();
-const skip = video.features.includes('sdl') ? false : 'this build has no sdl feature';
-const ignoreEvents = (): undefined => undefined;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-describe('closing an SDL window', { skip }, () => {
+describe('closing an SDL window', { skip: skipWithoutSdl }, () => {
   it('is idempotent, refuses present() afterwards, and a new window opens after it', async () => {
-    const options = { title: 'doorway test', width: 320, height: 180, fullscreen: false, vsync: false };
     const source = video.patternSource(320, 180);
     for (const round of [1, 2]) {
-      const events: WindowEvent[] = [];
-      const window = video.openWindow(options, (event) => events.push(event));
+      const { window, events, show } = openTestWindow(320, 180);
       const frame = source.capture(round, round);
-      window.present(frame, round);
-      await until('the frame presented', () => events.some((e) => e.kind === 'presented'));
+      await show(frame, round);
       window.close();
       window.close();
       assert.throws(() => window.present(frame, 9), { message: 'display: closed' });
@@ -55,10 +33,7 @@ describe('closing an SDL window', { skip }, () => {
   });
 
   it('drops a frame still waiting to be shown when it closes', () => {
-    const window = video.openWindow(
-      { title: 'doorway test', width: 1280, height: 720, fullscreen: false, vsync: false },
-      ignoreEvents,
-    );
+    const window = video.openWindow(windowOptions(1280, 720), ignoreEvents);
     const source = video.patternSource(1280, 720);
     for (let i = 0; i < 5; i++) {
       const frame = source.capture(i, i);

@@ -6,25 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { VideoWindow, WindowOptions } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import { ignoreEvents, skipWithoutSdl, video, windowOptions } from './support/display.js';
 
-// SDL reads these when the display thread initialises it. Without the last two SDL would draw
-// through Mesa's llvmpipe GL, ~20x slower than its software renderer on two cores.
-process.env.SDL_VIDEODRIVER = 'offscreen';
-process.env.SDL_RENDER_DRIVER = 'software';
-process.env.SDL_FRAMEBUFFER_ACCELERATION = '0';
-
-const video = loadVideo();
-const skip = video.features.includes('sdl') ? false : 'this build has no sdl feature';
-const ignoreEvents = (): undefined => undefined;
-
-const options: WindowOptions = {
-  title: 'doorway test',
-  width: 320,
-  height: 180,
-  fullscreen: false,
-  vsync: false,
-};
+const options = windowOptions(320, 180);
 
 /** The error `open` throws, asserted to be one line starting with `display: `. */
 function openError(open: () => VideoWindow): string {
@@ -57,7 +41,7 @@ function withEnv<T>(vars: Record<string, string | undefined>, body: () => T): T 
   }
 }
 
-describe('SDL window errors', { skip }, () => {
+describe('SDL window errors', { skip: skipWithoutSdl }, () => {
   it('names a video driver that does not exist', () => {
     const message = withEnv({ SDL_VIDEODRIVER: 'nonexistent' }, () =>
       openError(() => video.openWindow(options, ignoreEvents)),

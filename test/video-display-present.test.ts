@@ -7,39 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WindowEvent } from '../src/media/index.js';
-import { loadVideo } from './support/video.js';
+import { openTestWindow, skipWithoutSdl, video, withSnapshot } from './support/display.js';
 
-// SDL reads these when the display thread initialises it. Without the last two SDL would draw
-// through Mesa's llvmpipe GL, ~20x slower than its software renderer on two cores.
-process.env.SDL_VIDEODRIVER = 'offscreen';
-process.env.SDL_RENDER_DRIVER = 'software';
-process.env.SDL_FRAMEBUFFER_ACCELERATION = '0';
-
-const video = loadVideo();
-const skip = video.features.includes('sdl') ? false : 'this build has no sdl feature';
-
-type Presented = Extract<WindowEvent, { kind: 'presented' }>;
-
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-describe('an SDL window shown frames one at a time', { skip }, () => {
+describe('an SDL window shown frames one at a time', { skip: skipWithoutSdl }, () => {
   it('reports every frame presented, in order, after its present() call', async () => {
-    const events: WindowEvent[] = [];
-    const window = video.openWindow(
-      { title: 'doorway test', width: 320, height: 180, fullscreen: false, vsync: false },
-      (event) => events.push(event),
-    );
+    const { window, events, presented, untilPresented } = openTestWindow(320, 180);
     try {
       assert.equal(window.info().videoDriver, 'offscreen');
       const source = video.patternSource(320, 180);
-      const presented = (): Presented[] => events.filter((e): e is Presented => e.kind === 'presented');
       const count = 12;
       const calledUs: number[] = [];
       const captureUs: number[] = [];
@@ -49,7 +24,7 @@ describe('an SDL window shown frames one at a time', { skip }, () => {
         calledUs.push(video.nowUs());
         assert.equal(window.present(frame, 7000 + i), true, `frame ${i} replaced nothing`);
         frame.release();
-        await until(`frame ${i} presented`, () => presented().length === i + 1);
+        await untilPresented(7000 + i);
         await sleep(5);
       }
 
@@ -68,8 +43,7 @@ describe('an SDL window shown frames one at a time', { skip }, () => {
       assert.equal(events.length, count, 'only presented events');
       assert.deepEqual(window.stats(), { presented: count, replaced: 0, eventsDropped: 0, errors: 0 });
 
-      const shot = window.snapshot();
-      try {
+      withSnapshot(window, (shot) => {
         assert.equal(shot.format, 'yuv420p');
         assert.deepEqual([shot.width, shot.height], [320, 180]);
         assert.equal(shot.frameNumber, 100 + count - 1);
@@ -77,9 +51,7 @@ describe('an SDL window shown frames one at a time', { skip }, () => {
           frameNumber: 100 + count - 1,
           captureUs: captureUs[count - 1],
         });
-      } finally {
-        shot.release();
-      }
+      });
     } finally {
       window.close();
     }

@@ -6,33 +6,25 @@
  * Runs on SDL's offscreen driver with its software renderer.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { PNG } from 'pngjs';
-import type { VideoFrame, WindowEvent } from '../src/media/index.js';
+import type { PNG } from 'pngjs';
+import type { VideoFrame } from '../src/media/index.js';
+import {
+  codeOnScreen,
+  framePng,
+  openTestWindow,
+  skipWithoutSdl,
+  video,
+  withSnapshot,
+} from './support/display.js';
 import { scratch } from './support/tree.js';
-import { loadVideo } from './support/video.js';
-
-// SDL reads these when the display thread initialises it. Without the last two SDL would draw
-// through Mesa's llvmpipe GL, ~20x slower than its software renderer on two cores.
-process.env.SDL_VIDEODRIVER = 'offscreen';
-process.env.SDL_RENDER_DRIVER = 'software';
-process.env.SDL_FRAMEBUFFER_ACCELERATION = '0';
-
-const video = loadVideo();
-const skip = video.features.includes('sdl') ? false : 'this build has no sdl feature';
-
-type Presented = Extract<WindowEvent, { kind: 'presented' }>;
 
 const tmp = scratch('display-yuv420p');
 after(tmp.remove);
 
 function rgbOf(frame: VideoFrame, name: string): PNG {
-  const file = join(tmp.dir, `${name}.png`);
-  video.writeFramePng(frame, file);
-  return PNG.sync.read(readFileSync(file));
+  return framePng(frame, join(tmp.dir, `${name}.png`));
 }
 
 /** Mean absolute difference of the R, G and B samples of two same-size PNGs. */
@@ -49,40 +41,20 @@ function meanDifference(a: PNG, b: PNG): number {
   return sum / count;
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-describe('an SDL window given yuv420p frames', { skip }, () => {
+describe('an SDL window given yuv420p frames', { skip: skipWithoutSdl }, () => {
   it('shows them, and NV12 again after them', async () => {
-    const events: WindowEvent[] = [];
-    const window = video.openWindow(
-      { title: 'doorway test', width: 640, height: 360, fullscreen: false, vsync: false },
-      (event) => events.push(event),
-    );
-    const presented = (): Presented[] => events.filter((e): e is Presented => e.kind === 'presented');
-    const show = async (frame: VideoFrame, tag: number): Promise<void> => {
-      window.present(frame, tag);
-      await until(`frame ${tag} presented`, () => presented().some((e) => e.tag === tag));
-    };
-    const codeOnScreen = (): number | undefined => {
-      const shot = window.snapshot();
-      try {
-        return video.readPixelCode(shot)?.frameNumber;
-      } finally {
-        shot.release();
-      }
-    };
+    const { window, events, presented, show } = openTestWindow(640, 360);
     try {
       const source = video.patternSource(640, 360);
-      const nv12 = source.capture(31, 31_000);
-      assert.equal(nv12.format, 'nv12');
-      await show(nv12, 1);
-      nv12.release();
+      /** Shows camera-like (NV12) frame `n` and checks that the window shows it. */
+      const showNv12 = async (n: number, tag: number): Promise<void> => {
+        const frame = source.capture(n, n * 1000);
+        assert.equal(frame.format, 'nv12');
+        await show(frame, tag);
+        frame.release();
+        assert.equal(codeOnScreen(window)?.frameNumber, n);
+      };
+      await showNv12(31, 1);
 
       const planar = window.snapshot();
       assert.equal(planar.format, 'yuv420p');
@@ -90,32 +62,23 @@ describe('an SDL window given yuv420p frames', { skip }, () => {
       assert.equal(planar.captureUs, 31_000);
       // A different picture on screen first, so the next read-back can only pass if the
       // yuv420p frame was really shown.
-      const other = source.capture(32, 32_000);
-      await show(other, 2);
-      other.release();
-      assert.equal(codeOnScreen(), 32);
+      await showNv12(32, 2);
 
       await show(planar, 3);
       const before = rgbOf(planar, 'presented');
       planar.release();
-      const shown = window.snapshot();
-      try {
+      withSnapshot(window, (shown) => {
         assert.equal(video.readPixelCode(shown)?.frameNumber, 31);
         // The same colours came back (chroma planes read as U and V, not as NV12's UV pairs).
         const difference = meanDifference(before, rgbOf(shown, 'shown'));
         assert.ok(difference < 2, `mean colour difference ${difference.toFixed(2)}`);
-      } finally {
-        shown.release();
-      }
+      });
       const event = presented().find((e) => e.tag === 3);
       assert.ok(event !== undefined);
       assert.equal(event.frameNumber, 31);
       assert.equal(event.captureUs, 31_000);
 
-      const again = source.capture(33, 33_000);
-      await show(again, 4);
-      again.release();
-      assert.equal(codeOnScreen(), 33);
+      await showNv12(33, 4);
       assert.equal(window.stats().errors, 0);
       assert.ok(events.every((e) => e.kind === 'presented'));
     } finally {

@@ -7,49 +7,37 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadVideo } from './support/video.js';
+import {
+  captureUsOf,
+  encodeStream,
+  skipWithoutX264,
+  softwareDecoderOptions,
+  video,
+  x264Options,
+} from './support/codec.js';
 
-const video = loadVideo();
-const skip = video.features.includes('x264') ? false : 'this build has no x264 feature';
-
-const WIDTH = 1280;
-const HEIGHT = 720;
-const FPS = 60;
-const BITRATE = 500_000;
 const FRAMES = 150;
 const SETTLE = 10;
-const captureOf = (n: number): number => 1_800_000_000_000_000 + n * 16_667;
 
 function run(intraRefresh: boolean): void {
-  const source = video.patternSource(WIDTH, HEIGHT);
-  const encoder = video.createEncoder({
-    codec: 'h264',
-    implementation: 'x264',
-    width: WIDTH,
-    height: HEIGHT,
-    fps: FPS,
-    bitrateBps: BITRATE,
-    gopFrames: 600,
-    intraRefresh,
-  });
-  const decoder = video.createDecoder({ codec: 'h264', implementation: 'software' });
-  let bytes = 0;
+  const options = { ...x264Options, width: 1280, height: 720, bitrateBps: 500_000, intraRefresh };
+  const packets = encodeStream(options, FRAMES);
+  const decoder = video.createDecoder(softwareDecoderOptions);
   let exact = 0;
   const misses: string[] = [];
   try {
-    for (let n = 0; n < FRAMES; n++) {
-      const frame = source.capture(n, captureOf(n));
-      const packet = encoder.encodeSync(frame, false);
-      frame.release();
-      assert.ok(packet !== null);
-      bytes += packet.data.length;
+    for (const [n, packet] of packets.entries()) {
       const picture = decoder.decodeSync(packet.data);
       assert.ok(picture !== null);
       const code = video.readPixelCode(picture);
       picture.release();
       if (code !== null) {
         assert.ok(code.frameNumber <= n, `frame ${n} read as later frame ${code.frameNumber}`);
-        assert.equal(code.captureUs, captureOf(code.frameNumber), `frame ${n}: time of ${code.frameNumber}`);
+        assert.equal(
+          code.captureUs,
+          captureUsOf(code.frameNumber),
+          `frame ${n}: time of ${code.frameNumber}`,
+        );
       }
       if (code?.frameNumber === n) {
         if (n >= SETTLE) exact++;
@@ -58,16 +46,16 @@ function run(intraRefresh: boolean): void {
       }
     }
   } finally {
-    encoder.close();
     decoder.close();
   }
-  const kbps = (bytes * 8) / (FRAMES / FPS) / 1000;
+  const bytes = packets.reduce((sum, packet) => sum + packet.data.length, 0);
+  const kbps = (bytes * 8) / (FRAMES / options.fps) / 1000;
   assert.ok(kbps < 600, `the stream is starved as intended (${kbps.toFixed(0)} kbit/s)`);
   const share = exact / (FRAMES - SETTLE);
   assert.ok(share >= 0.85, `${(share * 100).toFixed(1)}% read exactly; misses ${misses.join(' ')}`);
 }
 
-describe('the pixel code through x264 at 500 kbit/s, 720p60', { skip }, () => {
+describe('the pixel code through x264 at 500 kbit/s, 720p60', { skip: skipWithoutX264 }, () => {
   it('reads back nearly every frame once the encoder has settled', () => {
     run(false);
   });
