@@ -1,6 +1,8 @@
 /**
  * Scenario: the bottleneck drops from 20 to 5 Mbit/s. The sender follows the estimate down and
- * does not build a standing queue: latency returns close to the path's floor.
+ * does not build a standing queue: latency returns close to the path's floor. Frames lost in the
+ * drop stall the picture until a keyframe gets through; the receiver keeps asking until one does,
+ * so the picture plays on (that keyframe, over the slower path, delays the dozen frames behind it).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -29,6 +31,8 @@ it('follows a capacity drop without building a queue', () => {
     .map((f) => ((f.completeUs ?? 0) - f.captureUs) / 1000)
     .sort((a, b) => a - b);
   assert.ok(settled.length > 200);
-  const p95 = settled[Math.floor(settled.length * 0.95)] ?? Infinity;
-  assert.ok(p95 < 50, `p95 latency ${p95} ms after settling`);
+  const p90 = settled[Math.floor(settled.length * 0.9)] ?? Infinity;
+  assert.ok(p90 < 50, `p90 latency ${p90} ms after settling`);
+  // 540 frames were sent; without a second keyframe request the picture froze after the drop.
+  assert.ok(r.played > 350, `${r.played} frames played`);
 });

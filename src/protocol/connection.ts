@@ -77,6 +77,10 @@ export class Connection {
   readonly #nacks: NackRange[] = [];
   readonly #expired: number[] = [];
   readonly #lastKeyframeRequest = new Map<number, number>();
+  /** Per stalled video stream, the last frame released before the stall (for repeated requests). */
+  readonly #stalledAfter = new Map<number, number>();
+  /** Per stalled video stream, keyframe requests repeated in this stall. */
+  readonly #stallRetries = new Map<number, number>();
   readonly #stats = new ConnectionStats();
   #now = 0;
   #nextPingAt = 0;
@@ -199,7 +203,17 @@ export class Connection {
       this.#nacks.length = 0;
       stream.collectNacks(now, rtt, this.#nacks);
       if (this.#nacks.length > 0) this.#sendNacks(id, stream);
-      if (jb !== undefined) this.#drainJitter(now, id, jb);
+      if (jb !== undefined) {
+        this.#drainJitter(now, id, jb);
+        // The request or the keyframe it asked for may be lost too: ask again for as long as the
+        // stream stays stalled (intra refresh sends no other IDR), backing off so that keyframes
+        // still on their way over a slow path are not multiplied.
+        const asked = this.#lastKeyframeRequest.get(id);
+        if (jb.keyframeNeeded && asked !== undefined && now >= asked + this.#retryWait(id)) {
+          this.#stallRetries.set(id, (this.#stallRetries.get(id) ?? 0) + 1);
+          this.#requestKeyframe(now, id, this.#stalledAfter.get(id) ?? 0);
+        }
+      }
     }
     if (now >= this.#nextReportAt) {
       this.#nextReportAt = now + this.config.reportIntervalUs;
@@ -238,9 +252,11 @@ export class Connection {
     if (feedback !== null) next = Math.min(next, feedback);
     const rtt = this.#rtt();
     for (const stream of this.#recv.values()) next = Math.min(next, stream.nextTimeout(rtt));
-    for (const jb of this.#jitter.values()) {
+    for (const [id, jb] of this.#jitter) {
       const t = jb.pollTimeout();
       if (t !== null) next = Math.min(next, t);
+      const asked = this.#lastKeyframeRequest.get(id);
+      if (jb.keyframeNeeded && asked !== undefined) next = Math.min(next, asked + this.#retryWait(id));
     }
     return micros(Math.ceil(Math.max(next, this.#now)));
   }
@@ -302,6 +318,8 @@ export class Connection {
   #restartStream(old: ReceiveStream): ReceiveStream {
     const spec = old.spec;
     const fresh = new ReceiveStream(spec, this.config, this.#repair, this.#pool);
+    // The counters are the connection's history, not the old sender's: they carry over.
+    Object.assign(fresh.stats, old.stats);
     this.#recv.set(spec.id, fresh);
     if (this.#jitter.has(spec.id)) this.#jitter.set(spec.id, this.#newJitterBuffer());
     this.#stats.streamRestarts++;
@@ -431,6 +449,16 @@ export class Connection {
     if (write(this.#control)) this.#pacer.enqueue(Lane.audio, this.#control.finish(), this.#now);
   }
 
+  /**
+   * How long after the last request a stalled stream asks again: a second at first, doubling up
+   * to 8 s. A keyframe is several frames' worth of bytes; asking sooner, over a path that is slow
+   * because it is congested, sends more of them before the first has arrived.
+   */
+  #retryWait(stream: number): number {
+    const retries = Math.min(this.#stallRetries.get(stream) ?? 0, 3);
+    return Math.max(this.config.keyframeRequestIntervalUs, 1_000_000) * 2 ** retries;
+  }
+
   #requestKeyframe(now: number, stream: number, lastFrame: number): void {
     const last = this.#lastKeyframeRequest.get(stream);
     if (last !== undefined && now - last < this.config.keyframeRequestIntervalUs) return;
@@ -461,6 +489,8 @@ export class Connection {
           this.#events.push({ kind: 'frame-dropped', stream, frameId: e.frameId, reason: e.kind });
           break;
         case 'keyframe-needed':
+          this.#stalledAfter.set(stream, e.afterFrameId);
+          this.#stallRetries.set(stream, 0);
           this.#requestKeyframe(now, stream, e.afterFrameId);
           break;
       }
