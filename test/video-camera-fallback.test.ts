@@ -2,22 +2,22 @@
  * A camera unplugged mid-stream with `patternWhileCameraLost` (site config `whenLost: "pattern"`,
  * `doorway send --when-camera-lost pattern`): the send pipeline keeps producing pictures from the
  * synthetic camera while the camera is gone, and goes back to the camera, starting with a
- * keyframe, once it returns. Runs against the fake V4L2 camera in a child process.
+ * keyframe, once it returns. Runs against the emulated V4L2 camera in a child process.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { buildFakeCamera, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { REPO } from './support/tree.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake =
+const emulator =
   video.features.includes('v4l2') && video.features.includes('x264')
-    ? buildFakeCamera()
+    ? prepareCameraEmulator()
     : { skip: 'this build lacks v4l2 or x264' };
-const skip = 'skip' in fake ? fake.skip : false;
+const skip = 'skip' in emulator ? emulator.skip : false;
 const pipelineModule = pathToFileURL(join(REPO, 'dist', 'src', 'video', 'index.js')).href;
 
 interface Result {
@@ -27,9 +27,9 @@ interface Result {
 
 describe('pattern while the camera is lost', { skip }, () => {
   it('sends the pattern during the outage and the camera again after it', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       const { VideoSendPipeline } = await import(${JSON.stringify(pipelineModule)});
       const events = [];
@@ -60,7 +60,7 @@ describe('pattern while the camera is lost', { skip }, () => {
       pipeline.stop();
       return { events, stats: pipeline.stats() };
       `,
-      { FAKECAM_LOSE_AFTER: '10', FAKECAM_BACK_MS: '800' },
+      { EMUCAM_LOSE_AFTER: '10', EMUCAM_BACK_MS: '800' },
       12000,
     ) as Result;
 

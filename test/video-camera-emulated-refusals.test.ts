@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { describe, it } from 'node:test';
-import { buildFakeCamera, FAKE_DEVICE, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, EMULATED_CAMERA, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake = video.features.includes('v4l2') ? buildFakeCamera() : { skip: 'this build has no v4l2 feature' };
-const skip = 'skip' in fake ? fake.skip : false;
+const emulator = video.features.includes('v4l2')
+  ? prepareCameraEmulator()
+  : { skip: 'this build has no v4l2 feature' };
+const skip = 'skip' in emulator ? emulator.skip : false;
 
 const OPEN = `
 try {
@@ -24,34 +26,34 @@ try {
 
 describe('V4L2 devices that cannot be used', { skip }, () => {
   it('are refused in one line each', () => {
-    if ('skip' in fake) return;
-    const card = `camera ${FAKE_DEVICE} (doorway fake camera)`;
+    if ('skip' in emulator) return;
+    const card = `camera ${EMULATED_CAMERA} (doorway emulated camera)`;
     assert.equal(
-      runWithFakeCamera(fake.library, OPEN, { FAKECAM_CAPS: 'nostreaming' }),
+      runWithEmulatedCamera(emulator.preload, OPEN, { EMUCAM_CAPS: 'nostreaming' }),
       `MediaError: ${card}: does not support streaming I/O`,
     );
     assert.equal(
-      runWithFakeCamera(fake.library, OPEN, { FAKECAM_CAPS: 'mplane' }),
+      runWithEmulatedCamera(emulator.preload, OPEN, { EMUCAM_CAPS: 'mplane' }),
       `MediaError: ${card}: multi-planar capture only, which doorway does not support`,
     );
     assert.equal(
-      runWithFakeCamera(fake.library, OPEN, { FAKECAM_CAPS: 'output' }),
+      runWithEmulatedCamera(emulator.preload, OPEN, { EMUCAM_CAPS: 'output' }),
       `MediaError: ${card}: not a video capture device`,
     );
     assert.equal(
-      runWithFakeCamera(fake.library, OPEN, { FAKECAM_OPEN_ERRNO: String(constants.errno.EACCES) }),
-      `MediaError: camera ${FAKE_DEVICE}: permission denied (is this user in the 'video' group?)`,
+      runWithEmulatedCamera(emulator.preload, OPEN, { EMUCAM_OPEN_ERRNO: String(constants.errno.EACCES) }),
+      `MediaError: camera ${EMULATED_CAMERA}: permission denied (is this user in the 'video' group?)`,
     );
     assert.equal(
-      runWithFakeCamera(fake.library, OPEN, { FAKECAM_BUSY: '1' }),
-      `MediaError: camera ${FAKE_DEVICE}: busy (another program is using it)`,
+      runWithEmulatedCamera(emulator.preload, OPEN, { EMUCAM_BUSY: '1' }),
+      `MediaError: camera ${EMULATED_CAMERA}: busy (another program is using it)`,
     );
   });
 
   it('skips and counts frames the driver marks as errored', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       const numbers = [];
       const camera = video.openCamera(
@@ -67,7 +69,7 @@ describe('V4L2 devices that cannot be used', { skip }, () => {
       camera.stop();
       return { numbers, stats: camera.stats() };
       `,
-      { FAKECAM_ERROR_EVERY: '3' },
+      { EMUCAM_ERROR_EVERY: '3' },
     ) as { numbers: number[]; stats: { corrupt: number } };
     assert.deepEqual(
       result.numbers.filter((n) => n % 3 === 2),

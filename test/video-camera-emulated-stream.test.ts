@@ -1,5 +1,5 @@
 /**
- * A camera streaming YUYV (the fake V4L2 device, test/fixtures/fake-v4l2.c): 'auto' picks YUYV
+ * A camera streaming YUYV (the emulated V4L2 camera, test/fixtures/v4l2-camera-emulator.c): 'auto' picks YUYV
  * at 640x480/60 (no NV12 at that size), frames arrive as NV12 VideoFrames in order, each frame's
  * number is the V4L2 sequence and its picture is that very buffer (its pixel code says so), and
  * captureUs is the kernel's buffer timestamp moved onto the realtime clock: 20 ms before delivery,
@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildFakeCamera, FAKE_DEVICE, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, EMULATED_CAMERA, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake = video.features.includes('v4l2') ? buildFakeCamera() : { skip: 'this build has no v4l2 feature' };
-const skip = 'skip' in fake ? fake.skip : false;
+const emulator = video.features.includes('v4l2')
+  ? prepareCameraEmulator()
+  : { skip: 'this build has no v4l2 feature' };
+const skip = 'skip' in emulator ? emulator.skip : false;
 
 interface Delivered {
   width: number;
@@ -34,9 +36,9 @@ interface Result {
 
 describe('a YUYV camera streaming', { skip }, () => {
   it('delivers its buffers as NV12 frames with their sequence and capture time', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       const frames = [];
       const others = [];
@@ -61,11 +63,11 @@ describe('a YUYV camera streaming', { skip }, () => {
       await sleep(100);
       return { mode, frames, others, stats: camera.stats(), afterStop: frames.length + others.length - stopped };
       `,
-      { FAKECAM_AGE_US: '20000' },
+      { EMUCAM_AGE_US: '20000' },
     ) as Result;
 
     assert.deepEqual(result.mode, {
-      device: FAKE_DEVICE,
+      device: EMULATED_CAMERA,
       format: 'yuyv',
       width: 640,
       height: 480,

@@ -1,5 +1,5 @@
 /**
- * A fake V4L2 camera for the camera tests: test/fixtures/fake-v4l2.c, built into a preload
+ * An emulated V4L2 camera for the camera tests: test/fixtures/v4l2-camera-emulator.c, built into a preload
  * library that makes one device path behave like a UVC camera (mmap streaming, frames stamped with
  * the pixel code, unplugging on request). A scenario runs in a child node process started with
  * LD_PRELOAD, through the same VideoAddon as the product, and prints its result as JSON.
@@ -12,22 +12,22 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO } from './tree.js';
 
-const SOURCE = join(REPO, 'test', 'fixtures', 'fake-v4l2.c');
+const SOURCE = join(REPO, 'test', 'fixtures', 'v4l2-camera-emulator.c');
 
-/** The device path the fake camera answers to in the child. */
-export const FAKE_DEVICE = '/dev/doorway-fakecam0';
+/** The device path the emulated camera answers to in the child. */
+export const EMULATED_CAMERA = '/dev/doorway-emulated-camera0';
 
 /** The preload library (built once per version of its source), or why it cannot be built here. */
-export function buildFakeCamera(): { library: string } | { skip: string } {
+export function prepareCameraEmulator(): { preload: string } | { skip: string } {
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const library = join(tmpdir(), `doorway-fake-v4l2-${hash}.so`);
-  if (existsSync(library)) return { library };
+  const library = join(tmpdir(), `doorway-camera-emulator-${hash}.so`);
+  if (existsSync(library)) return { preload: library };
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libavcodec', 'libavutil'], {
     encoding: 'utf8',
   });
   if (flags.error !== undefined || flags.status !== 0) {
-    return { skip: 'pkg-config finds no libavcodec here, so the fake camera cannot be built' };
+    return { skip: 'pkg-config finds no libavcodec here, so the emulated camera cannot be built' };
   }
   // Test files run in parallel: build under a private name, then rename into place atomically.
   const partial = `${library}.${process.pid}.tmp`;
@@ -36,22 +36,23 @@ export function buildFakeCamera(): { library: string } | { skip: string } {
     ['-shared', '-fPIC', '-O1', '-o', partial, SOURCE, ...flags.stdout.trim().split(/\s+/), '-lpthread'],
     { encoding: 'utf8' },
   );
-  if (cc.error !== undefined) return { skip: `no C compiler to build the fake camera: ${cc.error.message}` };
+  if (cc.error !== undefined)
+    return { skip: `no C compiler to build the emulated camera: ${cc.error.message}` };
   if (cc.status !== 0) {
     rmSync(partial, { force: true });
-    throw new Error(`building the fake camera failed:\n${cc.stderr}`);
+    throw new Error(`building the emulated camera failed:\n${cc.stderr}`);
   }
   renameSync(partial, library);
-  return { library };
+  return { preload: library };
 }
 
 /**
- * Runs `body` (the inside of an async JS function) in a child node process with the fake camera
- * preloaded and returns what it returns. In scope: `video` (VideoAddon), `device` (the fake
- * camera's path), `sleep(ms)` and `until(what, done, timeoutMs)`. `env` sets the fake camera's
- * knobs (FAKECAM_*; see the fixture's header).
+ * Runs `body` (the inside of an async JS function) in a child node process with the emulated camera
+ * preloaded and returns what it returns. In scope: `video` (VideoAddon), `device` (the emulated
+ * camera's path), `sleep(ms)` and `until(what, done, timeoutMs)`. `env` sets the emulated camera's
+ * knobs (EMUCAM_*; see the fixture's header).
  */
-export function runWithFakeCamera(
+export function runWithEmulatedCamera(
   library: string,
   body: string,
   env: Record<string, string> = {},
@@ -61,7 +62,7 @@ export function runWithFakeCamera(
   const script = `
 import { loadVideo } from ${JSON.stringify(support)};
 const video = loadVideo();
-const device = process.env.FAKECAM_PATH;
+const device = process.env.EMUCAM_PATH;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(what, done, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
@@ -76,7 +77,7 @@ ${body}
 process.stdout.write(JSON.stringify(result));
 `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, LD_PRELOAD: library, FAKECAM_PATH: FAKE_DEVICE, ...env },
+    env: { ...process.env, LD_PRELOAD: library, EMUCAM_PATH: EMULATED_CAMERA, ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
   });

@@ -6,12 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildFakeCamera, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake = video.features.includes('v4l2') ? buildFakeCamera() : { skip: 'this build has no v4l2 feature' };
-const skip = 'skip' in fake ? fake.skip : false;
+const emulator = video.features.includes('v4l2')
+  ? prepareCameraEmulator()
+  : { skip: 'this build has no v4l2 feature' };
+const skip = 'skip' in emulator ? emulator.skip : false;
 
 interface Result {
   ticks: number;
@@ -22,9 +24,9 @@ interface Result {
 
 describe('a camera whose JS side is slow', { skip }, () => {
   it('drops the frames JS could not take, newest wins, and never falls behind', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       const ages = [];
       const numbers = [];
@@ -47,7 +49,7 @@ describe('a camera whose JS side is slow', { skip }, () => {
       clearInterval(ticker);
       return { ticks, ages, numbers, stats: camera.stats() };
       `,
-      { FAKECAM_AGE_US: '5000' },
+      { EMUCAM_AGE_US: '5000' },
     ) as Result;
 
     // ~1.2 s at 60 fps is ~70 frames; a 50 ms handler takes at most ~24 of them.

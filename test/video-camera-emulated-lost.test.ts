@@ -1,16 +1,18 @@
 /**
- * A camera unplugged while streaming (the fake device answers ENODEV after 10 frames and is back
+ * A camera unplugged while streaming (the emulated camera answers ENODEV after 10 frames and is back
  * 700 ms later): one 'lost' event naming the device and the failing call, a reopen every 500 ms
  * with the same settings, one 'reacquired' once it is back, and frames again after it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildFakeCamera, FAKE_DEVICE, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, EMULATED_CAMERA, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake = video.features.includes('v4l2') ? buildFakeCamera() : { skip: 'this build has no v4l2 feature' };
-const skip = 'skip' in fake ? fake.skip : false;
+const emulator = video.features.includes('v4l2')
+  ? prepareCameraEmulator()
+  : { skip: 'this build has no v4l2 feature' };
+const skip = 'skip' in emulator ? emulator.skip : false;
 
 interface Seen {
   kind: string;
@@ -26,9 +28,9 @@ interface Result {
 
 describe('a camera that goes away and comes back', { skip }, () => {
   it('reports lost, reopens it with the same settings, reports reacquired, streams again', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       const seen = [];
       const start = Date.now();
@@ -53,7 +55,7 @@ describe('a camera that goes away and comes back', { skip }, () => {
       camera.stop();
       return { seen, stats: camera.stats() };
       `,
-      { FAKECAM_LOSE_AFTER: '10', FAKECAM_BACK_MS: '700' },
+      { EMUCAM_LOSE_AFTER: '10', EMUCAM_BACK_MS: '700' },
       10000,
     ) as Result;
 
@@ -62,7 +64,7 @@ describe('a camera that goes away and comes back', { skip }, () => {
     const lost = result.seen.find((e) => e.kind === 'lost');
     const back = result.seen.find((e) => e.kind === 'reacquired');
     assert.ok(lost !== undefined && back !== undefined);
-    assert.equal(lost.reason, `camera ${FAKE_DEVICE}: VIDIOC_DQBUF: No such device`);
+    assert.equal(lost.reason, `camera ${EMULATED_CAMERA}: VIDIOC_DQBUF: No such device`);
     const gap = back.atMs - lost.atMs;
     // Back after 700 ms, and tried every 500 ms: the second or third try gets it.
     assert.ok(gap >= 650 && gap < 1700, `reacquired ${gap} ms after lost`);

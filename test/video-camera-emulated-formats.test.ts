@@ -1,16 +1,18 @@
 /**
  * Every input format a camera may give becomes an NV12 frame carrying the same picture: NV12 is
- * copied, YUYV converted, MJPEG decoded (the fake device encodes a JPEG per frame). v4l2Formats
+ * copied, YUYV converted, MJPEG decoded (the emulated camera encodes a JPEG per frame). v4l2Formats
  * lists what the device enumerates, and asking a real device for what it lacks names what it has.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildFakeCamera, FAKE_DEVICE, runWithFakeCamera } from './support/fake-camera.js';
+import { prepareCameraEmulator, EMULATED_CAMERA, runWithEmulatedCamera } from './support/camera-emulator.js';
 import { loadVideo } from './support/video.js';
 
 const video = loadVideo();
-const fake = video.features.includes('v4l2') ? buildFakeCamera() : { skip: 'this build has no v4l2 feature' };
-const skip = 'skip' in fake ? fake.skip : false;
+const emulator = video.features.includes('v4l2')
+  ? prepareCameraEmulator()
+  : { skip: 'this build has no v4l2 feature' };
+const skip = 'skip' in emulator ? emulator.skip : false;
 
 interface Taken {
   mode: { device: string; format: string; width: number; height: number; fps: number; conversion: string };
@@ -25,9 +27,9 @@ interface Result {
 
 describe('camera input formats', { skip }, () => {
   it('NV12, YUYV and MJPEG all arrive as NV12 frames of the same picture', () => {
-    if ('skip' in fake) return;
-    const result = runWithFakeCamera(
-      fake.library,
+    if ('skip' in emulator) return;
+    const result = runWithEmulatedCamera(
+      emulator.preload,
       `
       async function take(options) {
         const frames = [];
@@ -69,7 +71,7 @@ describe('camera input formats', { skip }, () => {
       { format: 'mjpeg', width: 1280, height: 720, fps: [30] },
     ]);
     const [nv12, mjpeg, yuyv] = result.taken;
-    const device = FAKE_DEVICE;
+    const device = EMULATED_CAMERA;
     assert.deepEqual(nv12?.mode, {
       device,
       format: 'nv12',
@@ -111,7 +113,7 @@ describe('camera input formats', { skip }, () => {
     }
     assert.equal(
       result.refusal,
-      `MediaError: camera ${FAKE_DEVICE} does not offer NV12 at 640x480 (it offers: NV12 320x240, ` +
+      `MediaError: camera ${EMULATED_CAMERA} does not offer NV12 at 640x480 (it offers: NV12 320x240, ` +
         'YUYV 640x480, YUYV 1280x720, MJPEG 640x480, MJPEG 1280x720)',
     );
   });
