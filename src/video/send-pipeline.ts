@@ -83,6 +83,10 @@ export class VideoSendPipeline {
   #cameraLost = 0;
   #running = false;
   #stopped = false;
+  /** One callback for every frame's timer, not a new closure per frame. */
+  readonly #onTimer = (): void => {
+    this.#tick();
+  };
 
   constructor(options: SendPipelineOptions) {
     this.#options = options;
@@ -195,12 +199,7 @@ export class VideoSendPipeline {
       this.#frameNumber++;
     }
     const next = this.#startUs + this.#frameNumber * intervalUs;
-    this.#timer = setTimeout(
-      () => {
-        this.#tick();
-      },
-      Math.max(0, (next - this.#options.clock()) / 1000),
-    );
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, (next - this.#options.clock()) / 1000));
   }
 
   #produce(now: number): void {
