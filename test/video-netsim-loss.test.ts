@@ -72,7 +72,7 @@ describe('send pattern → netsim (3 % loss) → recv decode', () => {
     );
     assert.equal(report.video.decodeErrors, 0);
     assert.equal(report.video.codeReadFailures, 0);
-    assert.ok(report.video.decoded >= report.frames.expected * 0.9, JSON.stringify(report.frames));
+    assert.ok(report.video.decoded >= report.frames.expected * 0.95, JSON.stringify(report.frames));
     // One-way delay is 10 ms: no picture can be decoded sooner.
     assert.ok(report.latencyMs.p50 >= 10, JSON.stringify(report.latencyMs));
   });

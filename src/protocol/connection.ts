@@ -471,6 +471,9 @@ export class Connection {
     return new VideoJitterBuffer<CompletedFrame>({
       minDelayUs: micros(this.config.minPlayoutDelayUs),
       maxDelayUs: micros(this.config.maxPlayoutDelayUs),
+      // The transport gives a frame up at its deadline and says so; until then a retransmission may
+      // still complete it. Giving up sooner would trade a short wait for a keyframe round trip.
+      maxLatenessUs: micros(this.config.deadlineUs),
     });
   }
 
