@@ -35,6 +35,8 @@ export function saysOnStderr(c: ChildProcess, text: string): Promise<void> {
   });
 }
 
+/** The child's exit code; at once when it has already exited. */
 export function exited(c: ChildProcess): Promise<number | null> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
   return new Promise((resolve) => c.once('exit', resolve));
 }

@@ -11,6 +11,7 @@ import { DoorwayError } from '../errors/index.js';
 import { VideoAddon } from '../media/index.js';
 import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
+import { registerAudioTestCommand } from './audio-test-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerTransportCommands } from './transport-commands.js';
@@ -73,6 +74,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     });
 
   registerTransportCommands(program, io);
+  registerAudioTestCommand(program, io);
   registerKeyCommands(program, io, root);
   registerDemoCommand(program, io, join(root, 'dist', 'bin', 'doorway.js'));
   return program;

@@ -14,6 +14,7 @@ import { parseAddress, type UdpAddress } from '../udp/index.js';
 import type { DecoderImplementation, EncoderImplementation, HwCodec } from '../media/index.js';
 import { loadVideoAddon } from '../tools/sender.js';
 import { parseSize, parseSourceSpec } from '../video/index.js';
+import { parseAudioSink, parseAudioSource } from '../audio/spec.js';
 import type { CliIo } from './index.js';
 
 /** `8M`, `500k`, `2.5M`, `1200000` → bit/s. */
@@ -82,6 +83,18 @@ function encoderFrom(text: string): EncoderImplementation {
   return addon.features.includes('nvenc') && addon.probeNvenc().ok ? 'nvenc' : 'x264';
 }
 
+function audioCodecFrom(text: string): 'opus' | 'pcm' {
+  if (text === 'opus' || text === 'pcm') return text;
+  throw new UsageError(`--audio-codec '${text}' is not opus or pcm`);
+}
+
+/** `--audio-block-ms`: 5 or 10 → frames at 48 kHz. */
+function audioBlockFrom(text: string): 240 | 480 {
+  if (text === '5') return 240;
+  if (text === '10') return 480;
+  throw new UsageError(`--audio-block-ms '${text}' is not 5 or 10`);
+}
+
 function decoderFrom(text: string): DecoderImplementation {
   if (text === 'software' || text === 'nvdec') return text;
   throw new UsageError(`--decoder '${text}' is not software or nvdec`);
@@ -89,13 +102,21 @@ function decoderFrom(text: string): DecoderImplementation {
 
 export function registerTransportCommands(program: Command, io: CliIo): void {
   withKeyOptions(program.command('send'), 'receiver')
-    .description('send video to a receiver over the doorway protocol')
+    .description('send video and audio to a receiver over the doorway protocol')
     .requiredOption('--to <host:port>', 'where the receiver listens')
     .option(
       '--source <source>',
-      'pattern (synthetic camera), v4l2:/dev/videoN, file:PATH.h264 (Annex B), or frames (transport stand-ins)',
+      'pattern (synthetic camera), v4l2:/dev/videoN, file:PATH.h264 (Annex B), frames (transport stand-ins), or none',
       'pattern',
     )
+    .option(
+      '--audio <source>',
+      'also send sound: device[:NAME] (PortAudio), synthetic[:speech|tone|markers|silence], or file:PATH.wav',
+    )
+    .option('--audio-codec <codec>', 'opus or pcm', 'opus')
+    .option('--audio-block-ms <ms>', 'audio block length: 5 or 10', '5')
+    .option('--audio-bitrate <rate>', 'Opus bitrate, e.g. 128k', '128k')
+    .option('--echo-cancel <when>', 'auto (on for a device), on or off', 'auto')
     .option('--size <WxH>', 'picture size', '1280x720')
     .option('--codec <codec>', 'h264 or hevc', 'h264')
     .option('--encoder <name>', 'auto, x264 or nvenc', 'auto')
@@ -108,8 +129,15 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
     .option('--seed <n>', 'seed of the frame sizes', '1')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const source = parseSourceSpec(String(o.source));
+      const noVideo = o.source === 'none';
+      const source = parseSourceSpec(noVideo ? 'frames' : String(o.source));
       const security = securityFrom(o);
+      const port = typeof o.audio === 'string' ? parseAudioSource(o.audio) : null;
+      const echo = String(o.echoCancel);
+      if (echo !== 'auto' && echo !== 'on' && echo !== 'off')
+        throw new UsageError(`--echo-cancel '${echo}' is not auto, on or off`);
+      if (noVideo && port === null)
+        throw new UsageError('--source none needs --audio: there would be nothing to send');
       const codec = codecFrom(String(o.codec));
       const size = parseSize(String(o.size));
       const whenLost = String(o.whenCameraLost);
@@ -117,6 +145,18 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         throw new UsageError(`--when-camera-lost '${whenLost}' is not pattern or nothing`);
       const summary = await runSender({
         security,
+        standIns: !noVideo,
+        ...(port === null
+          ? {}
+          : {
+              audio: {
+                port,
+                codec: audioCodecFrom(String(o.audioCodec)),
+                blockFrames: audioBlockFrom(String(o.audioBlockMs)),
+                bitrateBps: parseBitrate(String(o.audioBitrate)),
+                echoCancel: echo === 'on' || (echo === 'auto' && port.port === 'portaudio'),
+              },
+            }),
         ...(source.kind === 'frames'
           ? {}
           : {
@@ -140,19 +180,34 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
       const video = summary.stats.streams.find((st) => st.kind === 'video');
       const { frames, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors } =
         summary;
+      const audio =
+        summary.audio === null
+          ? undefined
+          : {
+              packets: summary.audio.packets,
+              bytes: summary.audio.bytes,
+              markersCapturedUs: summary.audio.markersCapturedUs,
+              overruns: summary.audio.engine.overruns,
+              device: summary.audio.engine.device,
+            };
       io.out(
-        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors })}\n`,
+        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors, audio })}\n`,
       );
     });
 
   withKeyOptions(program.command('recv'), 'sender')
-    .description('receive, decode and present video from doorway send, and write a JSON report')
+    .description(
+      'receive, decode and present video and play audio from doorway send, and write a JSON report',
+    )
     .requiredOption('--listen <host:port>', 'address to listen on')
     .option('--no-decode', 'transport only: measure capture to frame complete')
     .option('--sink <sink>', 'headless or window', 'headless')
     .option('--codec <codec>', 'h264 or hevc', 'h264')
     .option('--decoder <name>', 'software or nvdec', 'software')
     .option('--last-frame <file.png>', 'write the last decoded picture here')
+    .option('--audio-sink <sink>', 'play the audio stream: device[:NAME] (PortAudio), null or file:PATH.wav')
+    .option('--audio-codec <codec>', 'opus or pcm', 'opus')
+    .option('--audio-block-ms <ms>', "the sender's audio block length: 5 or 10", '5')
     .option('--progress', 'print a JSON status line to stderr every second')
     .option('--fps <n>', "the sender's frame rate", '60')
     .option('--duration <s>', 'longest time to run, in seconds', '10')
@@ -165,8 +220,18 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
       const sink = String(o.sink);
       if (sink !== 'headless' && sink !== 'window')
         throw new UsageError(`--sink '${sink}' is not headless or window`);
+      const audioPort = typeof o.audioSink === 'string' ? parseAudioSink(o.audioSink) : null;
       const report = await runReceiver({
         security,
+        ...(audioPort === null
+          ? {}
+          : {
+              audio: {
+                port: audioPort,
+                codec: audioCodecFrom(String(o.audioCodec)),
+                blockFrames: audioBlockFrom(String(o.audioBlockMs)),
+              },
+            }),
         ...(o.decode === false
           ? {}
           : {

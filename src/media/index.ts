@@ -40,7 +40,18 @@ export {
   type WindowOptions,
   type WindowStats,
 } from './video-addon.js';
-export { AudioAddon, type AudioDevice, type OpusInfo, type PortAudioInfo } from './audio-addon.js';
+export {
+  AudioAddon,
+  AudioEngine,
+  type AudioBlockEvent,
+  type AudioDevice,
+  type AudioEngineEvent,
+  type AudioEngineOptions,
+  type AudioEngineStats,
+  type AudioPortOptions,
+  type OpusInfo,
+  type PortAudioInfo,
+} from './audio-addon.js';
 export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';
 export { loadFecKernel, type FecKernel } from './fec-addon.js';

@@ -2,9 +2,9 @@
  * The one typed boundary to `native/video`. Nothing else loads the addon or touches its raw
  * exports; feature-gated calls fail with FeatureUnavailableError when the build lacks them.
  */
-import { DoorwayError, MediaError } from '../errors/index.js';
 import type { BuildManifest, Feature } from '../profiles/index.js';
 import type { ProbeResult } from './probe.js';
+import { media } from './native-errors.js';
 import { loadManifestAddon, needFeature, type AddonShape, type LoadedAddon } from './native-loader.js';
 
 export interface LibavcodecVersion {
@@ -512,21 +512,5 @@ export class VideoAddon {
 
   #need<F>(feature: Feature, fn: F | undefined): F {
     return needFeature('video', this.#manifest, this.#hardwareDir, feature, fn);
-  }
-}
-
-/**
- * Runs a native call whose refusals (a missing device, a bad file, a codec this machine cannot
- * open) are the native part's own one-line message, and gives them as MediaError; a TypeError
- * (a caller's bug) passes through unchanged.
- */
-function media<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (err) {
-    if (err instanceof Error && !(err instanceof TypeError) && !(err instanceof DoorwayError)) {
-      throw new MediaError(err.message);
-    }
-    throw err;
   }
 }

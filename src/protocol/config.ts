@@ -35,6 +35,14 @@ export interface ConnectionConfig {
   readonly fecTargetResidual: number;
   /** FEC: repair shards never exceed this share of a frame's sources. */
   readonly fecMaxOverhead: number;
+  /**
+   * Audio FEC: the residual frame loss aimed for. An audio frame is one datagram, so this sets how
+   * many copies-in-effect (repair shards) each frame gets: audio cannot wait a round trip for a
+   * retransmission without adding that much playout delay.
+   */
+  readonly audioFecTargetResidual: number;
+  /** Audio FEC: repair shards per frame never exceed this share of its sources (1 = one repair). */
+  readonly audioFecMaxOverhead: number;
   /** FEC: loss rate assumed before the peer has reported any. */
   readonly fecInitialLoss: number;
   /** Receiver: a frame not complete this long after capture (local clock) is given up, µs. */
@@ -68,6 +76,8 @@ export const DEFAULT_CONFIG: ConnectionConfig = {
   pacingQuantumUs: 1000,
   fecTargetResidual: 0.01,
   fecMaxOverhead: 0.5,
+  audioFecTargetResidual: 1e-4,
+  audioFecMaxOverhead: 1,
   fecInitialLoss: 0.01,
   deadlineUs: 100_000,
   nackDelayUs: 2_000,
@@ -133,6 +143,12 @@ export function connectionConfig(overrides: Partial<ConnectionConfig> = {}): Con
   check(c.pacingQuantumUs >= 0 && c.pacingQuantumUs <= 20_000, 'pacingQuantumUs', 'must be in [0, 20000]');
   check(c.fecTargetResidual > 0 && c.fecTargetResidual < 1, 'fecTargetResidual', 'must be in (0, 1)');
   check(c.fecMaxOverhead >= 0 && c.fecMaxOverhead <= 4, 'fecMaxOverhead', 'must be in [0, 4]');
+  check(
+    c.audioFecTargetResidual > 0 && c.audioFecTargetResidual < 1,
+    'audioFecTargetResidual',
+    'must be in (0, 1)',
+  );
+  check(c.audioFecMaxOverhead >= 0 && c.audioFecMaxOverhead <= 4, 'audioFecMaxOverhead', 'must be in [0, 4]');
   check(c.fecInitialLoss >= 0 && c.fecInitialLoss < 1, 'fecInitialLoss', 'must be in [0, 1)');
   check(c.deadlineUs > 0, 'deadlineUs', 'must be positive');
   check(c.nackDelayUs >= 0, 'nackDelayUs', 'must not be negative');

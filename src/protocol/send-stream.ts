@@ -108,6 +108,8 @@ export class SendStream {
     const frameBytes = payload.length;
     const { fragments, shardBytes } = planFragments(frameBytes, this.#maxPayload);
     const video = this.spec.kind === 'video';
+    // Audio gets its own, stronger FEC: a lost audio frame is concealed at once (its playout
+    // delay is far below a round trip), so only repair that travels with it can save it.
     const repairs = video
       ? this.#coder.repairCount(
           fragments,
@@ -115,7 +117,12 @@ export class SendStream {
           this.#config.fecTargetResidual,
           this.#config.fecMaxOverhead,
         )
-      : 0;
+      : this.#coder.repairCount(
+          fragments,
+          lossRate,
+          this.#config.audioFecTargetResidual,
+          this.#config.audioFecMaxOverhead,
+        );
     // Everything still queued must keep its ring slot until it leaves: at most half the ring may
     // wait (datagrams of other streams in the same lanes count too, which errs on the safe side).
     const queued = video ? pacer.size(Lane.video) + pacer.size(Lane.repair) : pacer.size(Lane.audio);
@@ -180,7 +187,9 @@ export class SendStream {
         h.index = fragments + j;
         h.sendUs = Math.floor(start + (fragments + j) * step) % 2 ** 32;
         encodeMediaHeader(h, this.#slot(at));
-        this.#queue(at, MEDIA_HEADER_BYTES + shardBytes, Lane.repair, start + (fragments + j) * step, pacer);
+        // Audio repair rides in the audio lane: behind video it would come too late to matter.
+        const lane = video ? Lane.repair : Lane.audio;
+        this.#queue(at, MEDIA_HEADER_BYTES + shardBytes, lane, start + (fragments + j) * step, pacer);
         this.stats.repairPacketsSent++;
       }
     }

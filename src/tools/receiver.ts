@@ -24,7 +24,10 @@ import {
   type PictureReport,
   type ReceiveReport,
 } from './report.js';
-import { loadVideoAddon, VIDEO_STREAM } from './sender.js';
+import { AUDIO_STREAM, loadAudioAddon, loadVideoAddon, VIDEO_STREAM } from './sender.js';
+import { AudioReceivePipeline } from '../audio/receive-pipeline.js';
+import { LipSync } from '../audio/lip-sync.js';
+import type { AudioAddon, AudioPortOptions } from '../media/index.js';
 
 /** Decoding and presenting; absent: transport only (`--no-decode`). */
 export interface ReceiverVideoOptions {
@@ -35,6 +38,43 @@ export interface ReceiverVideoOptions {
   readonly lastPicturePng?: string;
   /** The addon to use; loaded from the build manifest when absent. */
   readonly addon?: VideoAddon;
+}
+
+/** Playing the audio stream; absent: audio frames are counted by the transport and dropped. */
+export interface ReceiverAudioOptions {
+  readonly port: AudioPortOptions;
+  readonly codec: 'opus' | 'pcm';
+  /** Block length: 240 frames (5 ms) or 480 (10 ms); sender and receiver must agree. */
+  readonly blockFrames: 240 | 480;
+  /** The addon to use; loaded from the build manifest when absent. */
+  readonly addon?: AudioAddon;
+}
+
+/** What the audio path did, in the receive report. */
+export interface AudioReport {
+  readonly received: number;
+  readonly playedMs: number;
+  readonly concealedMs: number;
+  /** Rebuilt from the next packet's in-band FEC. */
+  readonly fecMs: number;
+  readonly acceleratedMs: number;
+  readonly expandedMs: number;
+  /** Share of played time that was concealment, %. */
+  readonly concealedPercent: number;
+  readonly addedDelayMs: { readonly p50: number | null; readonly p95: number | null };
+  readonly targetDelayMs: number;
+  readonly late: number;
+  readonly lost: number;
+  /** Blocks of silence the speaker played while the stream was playing (audible gaps). */
+  readonly gapBlocks: number;
+  readonly transportFecRecovered: number;
+  readonly device: string;
+  /** When marker onsets reached the speaker, µs realtime (synthetic sinks). */
+  readonly markersPlayedUs: readonly number[];
+  /** Audio − video capture-to-output latency at the end, ms; null without both. */
+  readonly lipSyncSkewMs: number | null;
+  /** Extra audio delay lip sync asked for, ms. */
+  readonly lipSyncDelayMs: number;
 }
 
 /** A once-a-second view of the stream, for live status lines. */
@@ -64,13 +104,14 @@ export interface ReceiverOptions {
   /** Called once the socket is bound (tests use the port). */
   readonly onListening?: (address: UdpAddress) => void;
   readonly video?: ReceiverVideoOptions;
+  readonly audio?: ReceiverAudioOptions;
   /** Called about once a second while frames flow. */
   readonly onProgress?: (progress: ReceiverProgress) => void;
 }
 
 export async function runReceiver(
   options: ReceiverOptions,
-): Promise<(ReceiveReport | PictureReport) & { security: SecurityFigures }> {
+): Promise<(ReceiveReport | PictureReport) & { security: SecurityFigures; audio?: AudioReport }> {
   const repair = transportRepair(options.log);
   warmUpTransport(8e6, repair);
   const connectionOptions: ConnectionOptions = {
@@ -78,7 +119,7 @@ export async function runReceiver(
     config: {
       ...options.config,
       streams: [
-        { id: 0, kind: 'audio', fps: 100 },
+        { id: AUDIO_STREAM, kind: 'audio', fps: 100 },
         { id: VIDEO_STREAM, kind: 'video', fps: options.fps ?? 60 },
       ],
       deadlineUs: Math.max(options.config?.deadlineUs ?? 0, options.deadlineMs * 1000),
@@ -95,6 +136,8 @@ export async function runReceiver(
   const pictures = new PictureLedger(options.deadlineMs);
   // Latencies of the current second, for progress lines.
   const window: number[] = [];
+  // Audio waits for slower video so the two play against the same capture clock.
+  const lipSync = new LipSync();
   let windowFrames = 0;
   const onPicture = (event: PictureEvent): void => {
     switch (event.kind) {
@@ -105,7 +148,13 @@ export async function runReceiver(
             ? null
             : (connection.clock.toLocal(micros(event.code.captureUs)) ?? event.code.captureUs);
         pictures.decoded(event.tag, capture, event.decodedUs);
-        if (capture !== null) window.push((event.decodedUs - capture) / 1000);
+        if (capture !== null) {
+          window.push((event.decodedUs - capture) / 1000);
+          lipSync.addVideoLatency(
+            micros(Math.round(event.decodedUs)),
+            micros(Math.max(0, Math.round(event.decodedUs - capture))),
+          );
+        }
         windowFrames++;
         break;
       }
@@ -132,6 +181,21 @@ export async function runReceiver(
           sink: options.video.sink,
           onEvent: onPicture,
         });
+  const audio =
+    options.audio === undefined
+      ? null
+      : new AudioReceivePipeline({
+          addon: options.audio.addon ?? loadAudioAddon(),
+          port: options.audio.port,
+          codec: options.audio.codec,
+          blockFrames: options.audio.blockFrames,
+          clock: nowMicros,
+          onDevice: (kind, detail) => {
+            if (kind === 'lost') options.log?.warn({ detail }, 'audio device lost');
+            else options.log?.info({ detail }, 'audio device back');
+          },
+        });
+  let audioReceived = 0;
   const droppedFrames = { lost: 0, late: 0, undecodable: 0 };
   let lastDatagramAt = 0;
   let started = false;
@@ -155,6 +219,11 @@ export async function runReceiver(
       for (let e = connection.pollEvent(); e !== null; e = connection.pollEvent()) {
         switch (e.kind) {
           case 'frame-complete':
+            if (e.frame.stream === AUDIO_STREAM) {
+              audioReceived++;
+              audio?.accept(e.frame.frameId, e.frame.localCaptureUs, e.frame.payload);
+              break;
+            }
             if (e.frame.stream !== VIDEO_STREAM) break;
             if (video !== null) {
               pictures.complete(e.frame.frameId, e.frame.localCaptureUs, e.frame.completedAt);
@@ -186,8 +255,11 @@ export async function runReceiver(
   let bound;
   try {
     bound = await driver.start();
+    audio?.start();
   } catch (err) {
     video?.close();
+    audio?.close();
+    await driver.close().catch(() => undefined);
     throw err;
   }
   options.onListening?.(bound);
@@ -198,6 +270,11 @@ export async function runReceiver(
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
       const now = nowMicros();
+      const heard = audio?.latencyUs ?? null;
+      if (audio !== null && video !== null && heard !== null) {
+        lipSync.addAudioLatency(micros(Math.round(now)), micros(Math.round(heard)));
+        audio.setMinDelayUs(lipSync.update(micros(Math.round(now))));
+      }
       if (options.onProgress !== undefined && started && now - lastProgressAt >= 1e6) {
         const stream = connection.stats().streams.find((st) => st.stream === VIDEO_STREAM);
         const bytes = stream?.bytesReceived ?? 0;
@@ -224,6 +301,8 @@ export async function runReceiver(
   });
   const stats = connection.stats();
   await driver.close();
+  const sound = audio === null ? undefined : audioReport(audio, audioReceived, stats, lipSync);
+  audio?.close();
   // Let the decoder hand back what it holds before the report is made.
   if (video !== null)
     await settle(() => video.stats().accepted <= video.stats().decoded + video.stats().decodeErrors);
@@ -241,7 +320,11 @@ export async function runReceiver(
   if (video === null) {
     const report = ledger.report(transport, durationS);
     if (options.framesLog !== undefined) await writeLines(options.framesLog, ledger.lines());
-    return { ...report, security: securityFigures(session) };
+    return {
+      ...report,
+      security: securityFigures(session),
+      ...(sound === undefined ? {} : { audio: sound }),
+    };
   }
   const figures = video.stats();
   if (options.video?.lastPicturePng !== undefined) video.writeLastPicture(options.video.lastPicturePng);
@@ -259,7 +342,37 @@ export async function runReceiver(
     options.video?.sink === 'window',
   );
   if (options.framesLog !== undefined) await writeLines(options.framesLog, pictures.lines());
-  return { ...report, security: securityFigures(session) };
+  return { ...report, security: securityFigures(session), ...(sound === undefined ? {} : { audio: sound }) };
+}
+
+function audioReport(
+  audio: AudioReceivePipeline,
+  received: number,
+  stats: ReturnType<Connection['stats']>,
+  lipSync: LipSync,
+): AudioReport {
+  const { jitter, engine, markersPlayedUs, gapBlocks } = audio.stats();
+  const stream = stats.streams.find((s) => s.stream === AUDIO_STREAM);
+  const total = jitter.playedMs + jitter.concealedMs + jitter.expandedMs;
+  return {
+    received,
+    playedMs: jitter.playedMs,
+    concealedMs: jitter.concealedMs,
+    fecMs: jitter.fecMs,
+    acceleratedMs: jitter.acceleratedMs,
+    expandedMs: jitter.expandedMs,
+    concealedPercent: total > 0 ? Math.round((jitter.concealedMs / total) * 10000) / 100 : 0,
+    addedDelayMs: { p50: jitter.addedDelayP50Ms, p95: jitter.addedDelayP95Ms },
+    targetDelayMs: jitter.targetDelayMs,
+    late: jitter.late,
+    lost: jitter.lost,
+    gapBlocks,
+    transportFecRecovered: stream?.fecRecovered ?? 0,
+    device: engine.device,
+    markersPlayedUs,
+    lipSyncSkewMs: lipSync.skewUs === null ? null : Math.round(lipSync.skewUs / 100) / 10,
+    lipSyncDelayMs: Math.round(lipSync.minDelayUs / 100) / 10,
+  };
 }
 
 /** Waits until `done()` or half a second, whichever comes first. */

@@ -1,11 +1,19 @@
 /**
- * `doorway send`: video over a real UDP socket for a fixed time. The source is the synthetic
- * camera, a V4L2 camera or an Annex B file through the video pipeline, or (for transport tests
- * and benchmarks) encoded-frame stand-ins. Follows the peer's keyframe requests and, unless told
+ * `doorway send`: video and audio over a real UDP socket for a fixed time. The picture comes from
+ * the synthetic camera, a V4L2 camera or an Annex B file through the video pipeline, or (for
+ * transport tests and benchmarks) encoded-frame stand-ins; the sound from a microphone, a
+ * synthetic source or a WAV file through the audio engine, on the transport's first lane. Follows the peer's keyframe requests and, unless told
  * not to, its bandwidth estimate (never above the requested bitrate).
  */
 import type { Logger } from '../log/index.js';
-import { VideoAddon, type EncoderImplementation, type HwCodec } from '../media/index.js';
+import {
+  AudioAddon,
+  VideoAddon,
+  type AudioPortOptions,
+  type EncoderImplementation,
+  type HwCodec,
+} from '../media/index.js';
+import { AudioSendPipeline, type AudioSendStats } from '../audio/send-pipeline.js';
 import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
 import {
@@ -33,9 +41,24 @@ export interface SenderVideoOptions {
   readonly addon?: VideoAddon;
 }
 
+/** The microphone to send on the audio stream. */
+export interface SenderAudioOptions {
+  readonly port: AudioPortOptions;
+  readonly codec: 'opus' | 'pcm';
+  /** Block length: 240 frames (5 ms) or 480 (10 ms); sender and receiver must agree. */
+  readonly blockFrames: 240 | 480;
+  readonly bitrateBps: number;
+  readonly echoCancel: boolean;
+  /** The addon to use; loaded from the build manifest when absent. */
+  readonly addon?: AudioAddon;
+}
+
 export interface SenderOptions {
   readonly to: UdpAddress;
   readonly video?: SenderVideoOptions;
+  /** With no `video`: send encoded-frame stand-ins on the video stream (default true). */
+  readonly standIns?: boolean;
+  readonly audio?: SenderAudioOptions;
   readonly bind?: UdpAddress;
   readonly bitrateBps: number;
   readonly fps: number;
@@ -63,8 +86,10 @@ export interface SenderSummary {
   readonly finalBitrateBps: number;
   readonly stats: ReturnType<Connection['stats']>;
   readonly security: SecurityFigures;
+  readonly audio: AudioSendStats | null;
 }
 
+export const AUDIO_STREAM = 0;
 export const VIDEO_STREAM = 1;
 
 export async function runSender(options: SenderOptions): Promise<SenderSummary> {
@@ -81,7 +106,7 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
       ...(options.video === undefined ? {} : { fecTargetResidual: 0.001, pacingFraction: 0.1 }),
       ...options.config,
       streams: [
-        { id: 0, kind: 'audio', fps: 100 },
+        { id: AUDIO_STREAM, kind: 'audio', fps: 100 },
         { id: VIDEO_STREAM, kind: 'video', fps: options.fps },
       ],
       maxBitrateBps: options.bitrateBps,
@@ -125,6 +150,26 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
           clock: nowMicros,
           onEvent: (event) => {
             onPictureEvent(event);
+          },
+        });
+  const audio =
+    options.audio === undefined
+      ? null
+      : new AudioSendPipeline({
+          addon: options.audio.addon ?? loadAudioAddon(),
+          port: options.audio.port,
+          codec: options.audio.codec,
+          blockFrames: options.audio.blockFrames,
+          bitrateBps: options.audio.bitrateBps,
+          echoCancel: options.audio.echoCancel,
+          onPacket: (packet, captureUs) => {
+            // Each block decodes on its own: every audio frame is a keyframe.
+            connection.sendFrame(nowMicros(), AUDIO_STREAM, packet, { captureUs, keyframe: true });
+            driver.kick();
+          },
+          onDevice: (kind, detail) => {
+            if (kind === 'lost') options.log?.warn({ detail }, 'audio device lost');
+            else options.log?.info({ detail }, 'audio device back');
           },
         });
   const onPictureEvent = (event: SendPipelineEvent): void => {
@@ -186,22 +231,36 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
     await driver.start();
   } catch (err) {
     pipeline?.stop();
+    audio?.stop();
     throw err;
   }
   const total = Math.round(options.durationS * options.fps);
+  try {
+    audio?.start();
+  } catch (err) {
+    pipeline?.stop();
+    audio?.stop();
+    await driver.close();
+    throw err;
+  }
   if (pipeline !== null) {
     pipeline.start();
     await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
     pipeline.stop();
-  } else {
+  } else if (options.standIns ?? true) {
     await sendStandIns();
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
   }
+  const sound = audio?.stats() ?? null;
+  audio?.stop();
   await new Promise((resolve) => setTimeout(resolve, options.lingerMs ?? 500));
   const stats = connection.stats();
   await driver.close();
   const pictures = pipeline?.stats();
   return {
-    frames: pipeline === null ? total : produced,
+    audio: sound,
+    frames: pipeline !== null ? produced : (options.standIns ?? true) ? total : 0,
     keyframes,
     keyframeRequests,
     bytes,
@@ -242,6 +301,12 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
       tick();
     });
   }
+}
+
+/** The audio addon of this installation's build. */
+export function loadAudioAddon(): AudioAddon {
+  const root = appRoot();
+  return AudioAddon.load(readManifest(manifestPath(root)), root, hardwareDir(root));
 }
 
 /** The video addon of this installation's build. */

@@ -7,11 +7,15 @@ namespace doorway::audio {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::vector<std::string> features;
+  RegisterEngine(env, exports);
+  RegisterAudioTest(env, exports);
+  RegisterDspBench(env, exports);
 #ifdef DOORWAY_HAS_AUDIO_IO
   RegisterPortAudio(env, exports, features);
 #endif
 #ifdef DOORWAY_HAS_APM
   RegisterApm(env, exports, features);
+  RegisterEchoHarness(env, exports);
 #endif
 #ifdef DOORWAY_HAS_OPUS
   RegisterOpus(env, exports, features);

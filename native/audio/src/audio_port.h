@@ -1,0 +1,129 @@
+// The sound device seen by the audio engine: 48 kHz interleaved float blocks in, the same out.
+// Two implementations: PortAudio on a real card (feature audio-io) and a clocked synthetic port
+// (always built) that paces a generator and a measuring sink on the realtime clock, for machines
+// without a sound card. Samples stay native; the engine above turns them into Opus packets.
+#pragma once
+
+#include <time.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace doorway::audio {
+
+constexpr int kSampleRate = 48000;
+
+// Microseconds on CLOCK_REALTIME, the clock JS's `performance.timeOrigin + performance.now()`
+// follows, so times taken on native threads compare with times taken in JS and in the video addon.
+inline int64_t RealtimeNowUs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct AudioFormat {
+  int channels = 2;
+  // Frames per block: 480 (10 ms) or 240 (5 ms).
+  int block_frames = 480;
+  int block_samples() const { return channels * block_frames; }
+  int64_t block_us() const { return static_cast<int64_t>(block_frames) * 1000000 / kSampleRate; }
+};
+
+// Counters since the port opened. Written by the port's threads, read by any thread.
+struct PortStats {
+  uint64_t captured_blocks = 0;
+  uint64_t played_blocks = 0;
+  // Output wanted a block and the playback queue was empty: silence was played.
+  uint64_t underruns = 0;
+  // Capture had no room in its queue (the service thread fell behind): a block was dropped.
+  uint64_t overruns = 0;
+  // Input or output over/underflow reported by the device itself (PortAudio status flags).
+  uint64_t device_xruns = 0;
+  uint64_t lost = 0;
+  uint64_t reacquired = 0;
+  // Playback blocks queued now, and the device's own output latency, µs.
+  int queued_playback = 0;
+  int64_t output_latency_us = 0;
+  int64_t input_latency_us = 0;
+};
+
+enum class PortEvent { kLost, kReacquired };
+
+// Receives what the port captured and played. Every call comes on the port's service thread (never
+// on the realtime audio callback), in time order: before each captured block the port reports every
+// block played up to it, so an echo canceller sees the far end before the near end it echoes in.
+class PortListener {
+ public:
+  virtual ~PortListener() = default;
+  // One block exactly as it went to the speaker (silence on an underrun); `dac_us` is when its
+  // first sample reaches the speaker, realtime clock.
+  virtual void OnPlayed(const float* block, int64_t dac_us) = 0;
+  // One block from the microphone; `adc_us` is when its first sample was taken, realtime clock.
+  virtual void OnCaptured(const float* block, int64_t adc_us) = 0;
+  // The device went away or came back; `detail` is one line naming the device.
+  virtual void OnPortEvent(PortEvent event, const std::string& detail) = 0;
+};
+
+class AudioPort {
+ public:
+  virtual ~AudioPort() = default;
+  // Starts capture and playback; the listener must outlive the port. False with `error` set to
+  // one line naming the device when it cannot open. Once started, losing the device is reported
+  // through the listener and the port reopens it every 500 ms until it is back.
+  virtual bool Start(PortListener* listener, std::string* error) = 0;
+  // Stops both directions and joins the port's threads; no listener call after it returns.
+  virtual void Stop() = 0;
+  // Copies one block (format().block_samples() floats) into the playback queue. Any thread.
+  // False when the queue is full (the block is not queued).
+  virtual bool QueuePlayback(const float* block) = 0;
+  // Drops every queued playback block (the receiver starts over). Any thread.
+  virtual void ClearPlayback() = 0;
+  virtual PortStats Stats() const = 0;
+  virtual const AudioFormat& format() const = 0;
+  // One line naming the devices, for logs.
+  virtual std::string Describe() const = 0;
+};
+
+// PortAudio duplex on Debian's libportaudio (feature audio-io). `capture`/`playback` are device
+// names as PortAudio lists them (a unique substring is enough), or "default". Defined in
+// portaudio_port.cc.
+struct PortAudioOptions {
+  std::string capture = "default";
+  std::string playback = "default";
+  AudioFormat format;
+  // Playback queue capacity in blocks.
+  int queue_blocks = 16;
+};
+std::unique_ptr<AudioPort> NewPortAudioPort(const PortAudioOptions& options);
+
+// A synthetic port on the realtime clock. Capture comes from a generator; playback goes to a sink
+// that consumes one block per block time, as a sound card would. Defined in clocked_port.cc.
+struct ClockedPortOptions {
+  // Capture source: "silence", "tone" (440 Hz), "speech" (speech-like: voiced bursts with pauses),
+  // "markers" (a 10 ms noise burst every 500 ms, silence between; see MarkerListener), or
+  // "file:PATH" (a 48 kHz 16-bit or float WAV, looped).
+  std::string source = "speech";
+  // Playback sink: "null" or "file:PATH" (a 48 kHz stereo float WAV written as it plays).
+  std::string sink = "null";
+  AudioFormat format;
+  int queue_blocks = 16;
+  // Samples of output latency the sink adds after a block leaves the queue (a card's buffer).
+  int sink_latency_frames = 240;
+  // For the "markers" source; must outlive the port. Null: not reported.
+  class MarkerListener* markers = nullptr;
+};
+std::unique_ptr<AudioPort> NewClockedPort(const ClockedPortOptions& options);
+
+// For the "markers" source: when a burst started at the microphone, and when a burst onset reached
+// the speaker (detected from the played samples, sample-accurate). Mouth-to-ear latency is the
+// difference between a burst's capture time and its onset at the speaker. Called on the port's
+// service thread.
+class MarkerListener {
+ public:
+  virtual ~MarkerListener() = default;
+  virtual void OnMarkerCaptured(int64_t number, int64_t adc_us) = 0;
+  virtual void OnMarkerPlayed(int64_t dac_us) = 0;
+};
+
+}  // namespace doorway::audio

@@ -1,0 +1,21 @@
+/**
+ * doorway's audio decisions in TypeScript, sans-I/O: the audio jitter buffer (NetEQ-like playout
+ * with accelerate, expand, FEC and PLC) and lip sync. Samples never come here; see README.md.
+ */
+export {
+  AudioJitterBuffer,
+  AudioJitterBufferConfigError,
+  AudioJitterBufferInputError,
+  type AudioDecision,
+  type AudioDecisionKind,
+  type AudioJitterBufferOptions,
+  type AudioJitterBufferStats,
+  type AudioPacket,
+} from './jitter-buffer.js';
+export {
+  LipSync,
+  LipSyncConfigError,
+  LipSyncInputError,
+  type LipSyncOptions,
+  type LipSyncStats,
+} from './lip-sync.js';
