@@ -61,7 +61,9 @@ export class AudioReceivePipeline {
   readonly #markers: number[] = [];
   #nextSlot = 0;
   #oversized = 0;
-  #latencyUs: number | null = null;
+  #lastQueued = 0;
+  /** How far ahead of now the last played block reaches the speaker, µs; null before one played. */
+  #lastDacLeadUs: number | null = null;
   readonly #blockUs: number;
   readonly #queueBlocks: number;
   /** Frames given to the engine not yet making a whole block (the engine queues whole blocks). */
@@ -141,7 +143,12 @@ export class AudioReceivePipeline {
 
   /** Capture → speaker of the audio playing now, µs; null before it plays. */
   get latencyUs(): number | null {
-    return this.#latencyUs;
+    const { bufferDelayMs, transitFloorMs } = this.#buffer.stats;
+    if (bufferDelayMs === null || this.#lastDacLeadUs === null) return null;
+    // What plays at the speaker now was captured this long ago: transit, buffer and queue.
+    return (
+      (bufferDelayMs + (transitFloorMs ?? 0)) * 1000 + this.#lastQueued * this.#blockUs + this.#lastDacLeadUs
+    );
   }
 
   /** Lip sync: the least capture-to-playout delay, µs. */
@@ -154,7 +161,7 @@ export class AudioReceivePipeline {
       jitter: this.#buffer.stats,
       engine: this.#engine.stats(),
       markersPlayedUs: [...this.#markers],
-      latencyUs: this.#latencyUs,
+      latencyUs: this.latencyUs,
       oversized: this.#oversized,
       gapBlocks: this.#gapBlocks,
     };
@@ -176,12 +183,9 @@ export class AudioReceivePipeline {
     for (let i = 0; i < 4 * this.#queueBlocks && queued + this.#queuedSinceTick < this.#queueBlocks; i++) {
       if (!this.#feed(now) || this.#buffer.bufferedPackets === 0) break;
     }
-    const delay = this.#buffer.stats.bufferDelayMs;
-    if (delay !== null && dacUs > 0) {
-      // What plays at the speaker now was captured this long ago: transit, buffer and queue.
-      const transit = this.#buffer.stats.transitFloorMs ?? 0;
-      this.#latencyUs = (delay + transit) * 1000 + queued * this.#blockUs + Math.max(0, dacUs - now);
-    }
+    // Kept for `latencyUs`, which is read far less often than blocks go by.
+    this.#lastQueued = queued;
+    this.#lastDacLeadUs = dacUs > 0 ? Math.max(0, dacUs - now) : null;
   }
 
   /** One decision of the jitter buffer carried out; false when it had nothing to play. */

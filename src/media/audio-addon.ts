@@ -116,6 +116,8 @@ export interface AudioEngineStats {
   readonly corruptPackets: number;
   readonly eventsDropped: number;
   readonly playbackQueueFull: number;
+  /** Decoded frames that found no room in the engine's pending output (never expected). */
+  readonly droppedFrames: number;
   readonly processingErrors: number;
   readonly lastError?: string;
   readonly echo?: {

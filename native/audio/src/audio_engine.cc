@@ -272,8 +272,8 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
       std::string error;
 #ifdef DOORWAY_HAS_APM
       if (apm_) {
-        const PortStats s = port_->Stats();
-        const int hint_ms = static_cast<int>((s.input_latency_us + s.output_latency_us) / 1000);
+        const int hint_ms =
+            static_cast<int>((port_stats.input_latency_us + port_stats.output_latency_us) / 1000);
         if (!apm_->ProcessCaptured(capture_copy_.data(), format_.block_frames, hint_ms, &error)) {
           ReportError("echo canceller: " + error);
         }
@@ -558,6 +558,7 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     out.Set("corruptPackets", static_cast<double>(corrupt_.load()));
     out.Set("eventsDropped", static_cast<double>(events_dropped_.load()));
     out.Set("playbackQueueFull", static_cast<double>(queue_full_));
+    out.Set("droppedFrames", static_cast<double>(dropped_frames_));
     out.Set("processingErrors", static_cast<double>(errors_.load()));
     {
       std::lock_guard<std::mutex> lock(error_mutex_);
