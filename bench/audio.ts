@@ -173,7 +173,7 @@ publish(
   [
     `APM per 10 ms stereo block: p50 ${round(dsp.apmUsPerBlock?.p50 ?? NaN)} µs, p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
     `mouth-to-ear (5 ms blocks, Opus low delay, loopback, synthetic markers): p50 ${p50} ms, p95 ${round(percentile(latencies, 0.95))} ms over ${latencies.length} bursts`,
-    `continuity with video killed and restarted: ${continuity.report.gapBlocks} gap blocks, concealed ${continuity.report.concealedMs} ms of ${round(continuity.report.playedMs, 0)} ms played`,
+    `continuity with video killed and restarted: ${continuity.report.gapBlocks} gap blocks (the audio-only latency run: ${latency.report.gapBlocks}), concealed ${continuity.report.concealedMs} ms of ${round(continuity.report.playedMs, 0)} ms played; audio threads ${continuity.report.scheduling.port}, process ${continuity.report.scheduling.process}`,
     `echo 60 ms: ERLE ${round(echo.aecOnly.erleDb)} dB (AEC only), near end ${round(echo.aecOnly.nearEndPreservationDb ?? NaN)} dB in double talk`,
   ],
 );

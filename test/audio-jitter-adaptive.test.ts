@@ -30,6 +30,7 @@ describe('audio jitter buffer: adaptive target', () => {
     assert.equal(count(quiet, 'conceal'), 0);
     assert.equal(count(quiet, 'expand'), 0);
     const lastPlay = quiet.filter((s) => s.kind === 'play' || s.kind === 'accelerate').at(-1);
-    assert.ok((lastPlay?.addedDelayUs ?? Infinity) <= target * 1000 + 5_000);
+    // Within a block (10 ms) of the target: shortening needs the next packet held.
+    assert.ok((lastPlay?.addedDelayUs ?? Infinity) <= target * 1000 + 10_000);
   });
 });

@@ -23,6 +23,8 @@ describe('audio jitter buffer: idle and restart', () => {
     assert.equal(afterLast.at(-1)?.kind, 'idle');
     let s = buf.stats;
     assert.deepEqual([s.idles, s.playing, s.lost, s.bufferDelayMs], [1, false, 0, null]);
+    // The sender stopped: that concealment is the stream's end, not loss.
+    assert.deepEqual([s.concealedMs, s.endConcealedMs], [0, 200]);
     // The sender resumes half a second later with the next ids.
     const back = stream(50, 80).map((a) => ({ ...a, at: a.at + 5e5, captureUs: capture(a.seq) + 5e5 }));
     const again = run(buf, back, capture(100) + 3_000, capture(132));

@@ -19,3 +19,4 @@ export {
   type LipSyncOptions,
   type LipSyncStats,
 } from './lip-sync.js';
+export { AUDIO_PROCESS_NICE, raiseAudioProcessPriority, type ProcessScheduling } from './priority.js';

@@ -89,8 +89,13 @@ export interface AudioJitterBufferOptions {
 export interface AudioJitterBufferStats {
   /** Output decoded from received packets (play and accelerate). */
   readonly playedMs: Millis;
-  /** Output made up by PLC (no data). */
+  /** Output made up by PLC (no data) while the stream was flowing. */
   readonly concealedMs: Millis;
+  /**
+   * PLC after the last packet of a stream that then went idle: the sender stopped or the link
+   * went down. Not loss, so not in `concealedMs`.
+   */
+  readonly endConcealedMs: Millis;
   /** Output rebuilt from the next packet's in-band FEC. */
   readonly fecMs: Millis;
   /** Audio removed by accelerate (a block minus what was output). */
@@ -217,6 +222,9 @@ export class AudioJitterBuffer<T> {
   // Output durations, µs.
   #playedUs = 0;
   #concealedUs = 0;
+  /** PLC since the last packet received; moved to #endConcealedUs if the buffer then goes idle. */
+  #trailingPlcUs = 0;
+  #endConcealedUs = 0;
   #fecUs = 0;
   #acceleratedUs = 0;
   #expandedUs = 0;
@@ -319,8 +327,11 @@ export class AudioJitterBuffer<T> {
     if (delay < target - this.#options.expandBelowUs) return this.#decide('expand', EXPAND);
     if (packet !== undefined) {
       held.shift();
-      // Past the target the next packets are due to be here in time even after a shortened block.
-      const fast = delay > target + this.#options.accelerateAboveUs;
+      // Past the target, shorten this block, but only with the next packet already held: the
+      // remainder of a shortened block must be filled at once or the device finds a part-block
+      // and plays a gap. (With one packet held the excess is under a block, and a late tick alone
+      // can make it look larger.)
+      const fast = delay > target + this.#options.accelerateAboveUs && held[0]?.seq === packet.seq + 1;
       return this.#play(packet, delay, fast ? 'accelerate' : 'play');
     }
     this.#slotCaptureUs += this.#options.blockUs;
@@ -333,6 +344,7 @@ export class AudioJitterBuffer<T> {
     this.#nextSeq = next + 1;
     if (head.seq === next + 1) {
       this.#starvedUs = 0;
+      this.#trailingPlcUs = 0;
       return this.#decide('fec', { kind: 'conceal', fecFrom: head });
     }
     return this.#decide('plc', PLC);
@@ -380,6 +392,7 @@ export class AudioJitterBuffer<T> {
     return {
       playedMs: ms(this.#playedUs),
       concealedMs: ms(this.#concealedUs),
+      endConcealedMs: ms(this.#endConcealedUs),
       fecMs: ms(this.#fecUs),
       acceleratedMs: ms(this.#acceleratedUs),
       expandedMs: ms(this.#expandedUs),
@@ -425,6 +438,7 @@ export class AudioJitterBuffer<T> {
     this.#slotCaptureUs = packet.captureUs + this.#options.blockUs;
     this.#unresolved = 0;
     this.#starvedUs = 0;
+    this.#trailingPlcUs = 0;
     this.#counters.played++;
     const addedDelayUs = micros(Math.max(0, Math.round(delay)));
     const bin = Math.min(BINS - 1, Math.round(addedDelayUs / BIN_US));
@@ -505,12 +519,16 @@ export class AudioJitterBuffer<T> {
         break;
       case 'plc':
         this.#concealedUs += us;
+        this.#trailingPlcUs += us;
         this.#starvedUs += us;
         break;
     }
   }
 
   #goIdle(): void {
+    this.#concealedUs -= this.#trailingPlcUs;
+    this.#endConcealedUs += this.#trailingPlcUs;
+    this.#trailingPlcUs = 0;
     this.#running = false;
     this.#unresolved = 0;
     this.#starvedUs = 0;
@@ -535,6 +553,7 @@ export class AudioJitterBuffer<T> {
     this.#running = false;
     this.#unresolved = 0;
     this.#starvedUs = 0;
+    this.#trailingPlcUs = 0;
     this.#bufferDelayUs = null;
     if (counted) this.#counters.restarts++;
   }

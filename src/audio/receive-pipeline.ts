@@ -179,7 +179,8 @@ export class AudioReceivePipeline {
     const now = micros(Math.round(this.#clock()));
     this.#queuedSinceTick = 0;
     // Only go on while a packet is held: another decision with nothing held would conceal audio
-    // that is merely on its way. A partial block left over is played out after the next one.
+    // that is merely on its way. The buffer shortens a block only with the next packet held, so
+    // a part-block left over is completed in this same loop.
     for (let i = 0; i < 4 * this.#queueBlocks && queued + this.#queuedSinceTick < this.#queueBlocks; i++) {
       if (!this.#feed(now) || this.#buffer.bufferedPackets === 0) break;
     }

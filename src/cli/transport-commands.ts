@@ -155,6 +155,8 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
                 blockFrames: audioBlockFrom(String(o.audioBlockMs)),
                 bitrateBps: parseBitrate(String(o.audioBitrate)),
                 echoCancel: echo === 'on' || (echo === 'auto' && port.port === 'portaudio'),
+                // A process with no camera and no encoder is an audio service: let it go first.
+                prioritise: noVideo,
               },
             }),
         ...(source.kind === 'frames'
@@ -189,6 +191,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
               markersCapturedUs: summary.audio.markersCapturedUs,
               overruns: summary.audio.engine.overruns,
               device: summary.audio.engine.device,
+              scheduling: { port: summary.audio.engine.scheduling, process: summary.processScheduling },
             };
       io.out(
         `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors, audio })}\n`,
@@ -230,6 +233,8 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
                 port: audioPort,
                 codec: audioCodecFrom(String(o.audioCodec)),
                 blockFrames: audioBlockFrom(String(o.audioBlockMs)),
+                // With no decoder this process only plays sound: let it go first.
+                prioritise: o.decode === false,
               },
             }),
         ...(o.decode === false

@@ -111,6 +111,11 @@ export interface AudioEngineStats {
   readonly queuedPlayback: number;
   readonly outputLatencyUs: number;
   readonly inputLatencyUs: number;
+  /**
+   * What the port's service thread got from the scheduler: realtime (SCHED_FIFO), raised (a
+   * negative nice value) or normal (neither was allowed).
+   */
+  readonly scheduling: 'realtime' | 'raised' | 'normal';
   readonly encodedBlocks: number;
   readonly encodeErrors: number;
   readonly corruptPackets: number;

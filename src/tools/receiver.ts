@@ -25,9 +25,10 @@ import {
   type ReceiveReport,
 } from './report.js';
 import { AUDIO_STREAM, loadAudioAddon, loadVideoAddon, VIDEO_STREAM } from './sender.js';
+import { raiseAudioProcessPriority, type ProcessScheduling } from '../audio/priority.js';
 import { AudioReceivePipeline } from '../audio/receive-pipeline.js';
 import { LipSync } from '../audio/lip-sync.js';
-import type { AudioAddon, AudioPortOptions } from '../media/index.js';
+import type { AudioAddon, AudioEngineStats, AudioPortOptions } from '../media/index.js';
 
 /** Decoding and presenting; absent: transport only (`--no-decode`). */
 export interface ReceiverVideoOptions {
@@ -46,6 +47,11 @@ export interface ReceiverAudioOptions {
   readonly codec: 'opus' | 'pcm';
   /** Block length: 240 frames (5 ms) or 480 (10 ms); sender and receiver must agree. */
   readonly blockFrames: 240 | 480;
+  /**
+   * Raise this process's priority for audio (a process that carries no video, as the appliance's
+   * audio service does); default false.
+   */
+  readonly prioritise?: boolean;
   /** The addon to use; loaded from the build manifest when absent. */
   readonly addon?: AudioAddon;
 }
@@ -55,6 +61,8 @@ export interface AudioReport {
   readonly received: number;
   readonly playedMs: number;
   readonly concealedMs: number;
+  /** Concealment after the sender stopped, before the buffer went idle (not loss). */
+  readonly endConcealedMs: number;
   /** Rebuilt from the next packet's in-band FEC. */
   readonly fecMs: number;
   readonly acceleratedMs: number;
@@ -75,6 +83,8 @@ export interface AudioReport {
   readonly lipSyncSkewMs: number | null;
   /** Extra audio delay lip sync asked for, ms. */
   readonly lipSyncDelayMs: number;
+  /** What the scheduler gave the sound port's thread and this process's JS thread. */
+  readonly scheduling: { readonly port: AudioEngineStats['scheduling']; readonly process: ProcessScheduling };
 }
 
 /** A once-a-second view of the stream, for live status lines. */
@@ -181,6 +191,8 @@ export async function runReceiver(
           sink: options.video.sink,
           onEvent: onPicture,
         });
+  const processScheduling: ProcessScheduling =
+    options.audio?.prioritise === true ? raiseAudioProcessPriority() : 'normal';
   const audio =
     options.audio === undefined
       ? null
@@ -301,7 +313,8 @@ export async function runReceiver(
   });
   const stats = connection.stats();
   await driver.close();
-  const sound = audio === null ? undefined : audioReport(audio, audioReceived, stats, lipSync);
+  const sound =
+    audio === null ? undefined : audioReport(audio, audioReceived, stats, lipSync, processScheduling);
   audio?.close();
   // Let the decoder hand back what it holds before the report is made.
   if (video !== null)
@@ -350,6 +363,7 @@ function audioReport(
   received: number,
   stats: ReturnType<Connection['stats']>,
   lipSync: LipSync,
+  processScheduling: ProcessScheduling,
 ): AudioReport {
   const { jitter, engine, markersPlayedUs, gapBlocks } = audio.stats();
   const stream = stats.streams.find((s) => s.stream === AUDIO_STREAM);
@@ -358,6 +372,7 @@ function audioReport(
     received,
     playedMs: jitter.playedMs,
     concealedMs: jitter.concealedMs,
+    endConcealedMs: jitter.endConcealedMs,
     fecMs: jitter.fecMs,
     acceleratedMs: jitter.acceleratedMs,
     expandedMs: jitter.expandedMs,
@@ -372,6 +387,7 @@ function audioReport(
     markersPlayedUs,
     lipSyncSkewMs: lipSync.skewUs === null ? null : Math.round(lipSync.skewUs / 100) / 10,
     lipSyncDelayMs: Math.round(lipSync.minDelayUs / 100) / 10,
+    scheduling: { port: engine.scheduling, process: processScheduling },
   };
 }
 

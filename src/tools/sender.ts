@@ -13,6 +13,7 @@ import {
   type EncoderImplementation,
   type HwCodec,
 } from '../media/index.js';
+import { raiseAudioProcessPriority, type ProcessScheduling } from '../audio/priority.js';
 import { AudioSendPipeline, type AudioSendStats } from '../audio/send-pipeline.js';
 import { appRoot, hardwareDir, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
@@ -49,6 +50,11 @@ export interface SenderAudioOptions {
   readonly blockFrames: 240 | 480;
   readonly bitrateBps: number;
   readonly echoCancel: boolean;
+  /**
+   * Raise this process's priority for audio (a process that carries no video, as the appliance's
+   * audio service does); default false.
+   */
+  readonly prioritise?: boolean;
   /** The addon to use; loaded from the build manifest when absent. */
   readonly addon?: AudioAddon;
 }
@@ -87,6 +93,8 @@ export interface SenderSummary {
   readonly stats: ReturnType<Connection['stats']>;
   readonly security: SecurityFigures;
   readonly audio: AudioSendStats | null;
+  /** Whether this process's JS thread runs at raised priority (`audio.prioritise`). */
+  readonly processScheduling: ProcessScheduling;
 }
 
 export const AUDIO_STREAM = 0;
@@ -152,6 +160,8 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
             onPictureEvent(event);
           },
         });
+  const processScheduling: ProcessScheduling =
+    options.audio?.prioritise === true ? raiseAudioProcessPriority() : 'normal';
   const audio =
     options.audio === undefined
       ? null
@@ -260,6 +270,7 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
   const pictures = pipeline?.stats();
   return {
     audio: sound,
+    processScheduling,
     frames: pipeline !== null ? produced : (options.standIns ?? true) ? total : 0,
     keyframes,
     keyframeRequests,

@@ -553,6 +553,7 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     out.Set("queuedPlayback", s.queued_playback);
     out.Set("outputLatencyUs", static_cast<double>(s.output_latency_us));
     out.Set("inputLatencyUs", static_cast<double>(s.input_latency_us));
+    out.Set("scheduling", SchedulingName(s.scheduling));
     out.Set("encodedBlocks", static_cast<double>(encoded_blocks_.load()));
     out.Set("encodeErrors", static_cast<double>(encode_errors_.load()));
     out.Set("corruptPackets", static_cast<double>(corrupt_.load()));

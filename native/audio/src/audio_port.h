@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "thread_priority.h"
+
 namespace doorway::audio {
 
 constexpr int kSampleRate = 48000;
@@ -46,6 +48,8 @@ struct PortStats {
   int queued_playback = 0;
   int64_t output_latency_us = 0;
   int64_t input_latency_us = 0;
+  // What the thread that serves the port got from the scheduler (thread_priority.h).
+  ThreadScheduling scheduling = ThreadScheduling::kNormal;
 };
 
 enum class PortEvent { kLost, kReacquired };

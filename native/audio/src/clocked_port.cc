@@ -335,6 +335,7 @@ class ClockedPort : public AudioPort {
     stats.queued_playback = playback_.Size();
     stats.output_latency_us = FramesToUs(options_.sink_latency_frames);
     stats.input_latency_us = 0;
+    stats.scheduling = scheduling_.load(std::memory_order_relaxed);
     return stats;
   }
   const AudioFormat& format() const override { return options_.format; }
@@ -388,6 +389,7 @@ class ClockedPort : public AudioPort {
   }
 
   void Run() {
+    scheduling_.store(RaiseAudioThreadPriority(), std::memory_order_relaxed);
     const AudioFormat& format = options_.format;
     const int channels = format.channels;
     const int frames = format.block_frames;
@@ -460,6 +462,7 @@ class ClockedPort : public AudioPort {
   OnsetDetector onsets_;
   PortListener* listener_ = nullptr;
   std::thread thread_;
+  std::atomic<ThreadScheduling> scheduling_{ThreadScheduling::kNormal};
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> captured_{0};
   std::atomic<uint64_t> played_{0};

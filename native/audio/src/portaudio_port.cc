@@ -8,6 +8,7 @@
 // semaphore the callback posts, hands the blocks to the listener in time order, watches the
 // stream, and reopens the device when it goes away.
 #include <fcntl.h>
+#include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <semaphore.h>
 #include <time.h>
@@ -198,6 +199,7 @@ class PortAudioPort : public AudioPort {
     stats.queued_playback = playback_.Size();
     stats.input_latency_us = input_latency_us_.load(std::memory_order_relaxed);
     stats.output_latency_us = output_latency_us_.load(std::memory_order_relaxed);
+    stats.scheduling = scheduling_.load(std::memory_order_relaxed);
     return stats;
   }
   const AudioFormat& format() const override { return format_; }
@@ -250,6 +252,12 @@ class PortAudioPort : public AudioPort {
                Pa_GetErrorText(rc) + "; capture " + Quoted(in_info->name) + ", playback " +
                Quoted(out_info->name) + ")";
       return false;
+    }
+    // PortAudio's ALSA callback thread runs at normal priority unless asked (PulseAudio's own
+    // threads are already realtime); must be set before the stream starts.
+    if (const PaHostApiInfo* api = Pa_GetHostApiInfo(in_info->hostApi);
+        api != nullptr && api->type == paALSA) {
+      PaAlsa_EnableRealtimeScheduling(stream, 1);
     }
     if (const PaStreamInfo* info = Pa_GetStreamInfo(stream)) {
       input_latency_us_.store(static_cast<int64_t>(info->inputLatency * 1e6));
@@ -426,6 +434,7 @@ class PortAudioPort : public AudioPort {
   }
 
   void Serve() {
+    scheduling_.store(RaiseAudioThreadPriority(), std::memory_order_relaxed);
     bool lost = false;
     int64_t next_offset_ns = MonotonicNowNs() + kOffsetEveryNs;
     int64_t next_reopen_ns = 0;
@@ -503,6 +512,7 @@ class PortAudioPort : public AudioPort {
   // Service thread only.
   uint64_t played_popped_ = 0;
   std::thread service_;
+  std::atomic<ThreadScheduling> scheduling_{ThreadScheduling::kNormal};
   sem_t wake_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> last_callback_ns_{0};
