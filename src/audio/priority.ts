@@ -4,6 +4,7 @@
  * video a thread at normal priority can wait longer than the speaker's queue lasts. The native
  * port thread raises itself separately (see the engine's `scheduling` stat).
  */
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The nice value asked for: well above normal work, short of the -20 kept for emergencies. */
@@ -12,16 +13,34 @@ export const AUDIO_PROCESS_NICE = -11;
 export type ProcessScheduling = 'raised' | 'normal';
 
 /**
- * Raises the calling thread's priority (Linux keeps nice per thread, so worker threads started
- * after this inherit it and those started before do not). Needs CAP_SYS_NICE or an RLIMIT_NICE;
- * without them the process runs as it is, which is reported, not an error.
+ * Raises every thread of this process that exists now: the JS thread, and V8's and libuv's
+ * workers, because the JS thread waits on them (a parallel scavenge is only as fast as its
+ * slowest helper, and a helper at normal priority queues behind the video encoder's threads).
+ * Linux keeps nice per thread; threads started later inherit it from the thread that starts them.
+ * Needs CAP_SYS_NICE or an RLIMIT_NICE; without them the process runs as it is, which is
+ * reported, not an error.
  */
 export function raiseAudioProcessPriority(): ProcessScheduling {
   try {
-    if (getPriority() <= AUDIO_PROCESS_NICE) return 'raised';
-    setPriority(AUDIO_PROCESS_NICE);
-    return 'raised';
+    if (getPriority() > AUDIO_PROCESS_NICE) setPriority(AUDIO_PROCESS_NICE);
   } catch {
     return 'normal';
+  }
+  for (const tid of threadIds()) {
+    try {
+      if (getPriority(tid) > AUDIO_PROCESS_NICE) setPriority(tid, AUDIO_PROCESS_NICE);
+    } catch {
+      // A thread that ended meanwhile, or one the kernel will not raise: the JS thread is.
+    }
+  }
+  return 'raised';
+}
+
+/** This process's thread ids (Linux), or none where /proc cannot tell. */
+function threadIds(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number).filter(Number.isSafeInteger);
+  } catch {
+    return [];
   }
 }

@@ -1,8 +1,10 @@
 /**
- * `doorway demo`: two endpoints on loopback, each its own process, with the synthetic camera,
- * x264 and the secure session: `doorway send` → `doorway recv`. Shows a live status line, then
- * writes the last received picture and a latency histogram as PNGs, and ends with a one-paragraph
- * summary. This is what `make demo` runs.
+ * `doorway demo`: two endpoints on loopback with the secure session. Video (the synthetic camera
+ * and x264) and sound (a synthetic talker through Opus) each run in their own pair of processes,
+ * `doorway send` → `doorway recv`, as the appliance runs them: a video hiccup never reaches the
+ * sound. Shows a live status line, then writes the last received picture and a latency histogram
+ * as PNGs and the sound as it reached the speaker as a WAV, and ends with a one-paragraph summary.
+ * This is what `make demo` runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { MediaError } from '../errors/index.js';
 import { writeKeyPair } from '../keys/index.js';
 import { MARKER_COLOURS, writeLatencyHistogram } from './histogram.js';
-import type { ReceiverProgress } from './receiver.js';
+import type { AudioReport, ReceiverProgress } from './receiver.js';
 import type { PictureLogLine, PictureReport } from './report.js';
 
 export interface DemoOptions {
@@ -33,6 +35,8 @@ export interface DemoResult {
   readonly summary: string;
   readonly lastFramePng: string;
   readonly histogramPng: string;
+  readonly audio: AudioReport;
+  readonly receivedWav: string;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -45,58 +49,58 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     frames: join(options.outDir, 'frames.jsonl'),
     lastFrame: join(options.outDir, 'last-frame.png'),
     histogram: join(options.outDir, 'latency-histogram.png'),
+    audioReport: join(options.outDir, 'audio-report.json'),
+    sound: join(options.outDir, 'received.wav'),
   };
-  const recv = start(options.cli, [
-    'recv',
-    '--key',
-    receiver.privateKeyFile,
-    '--peer-key',
-    sender.publicKey,
-    '--listen',
-    '127.0.0.1:0',
-    '--duration',
-    String(options.durationS + 15),
-    '--idle-ms',
-    '1500',
+  const keyArgs = (own: string, peer: string): string[] => ['--key', own, '--peer-key', peer];
+  // Both receivers: this site's key, any free port, and a time limit well past the senders'.
+  const receiving = (report: string, more: readonly string[]): Endpoint =>
+    start(options.cli, [
+      'recv',
+      ...keyArgs(receiver.privateKeyFile, sender.publicKey),
+      '--listen',
+      '127.0.0.1:0',
+      '--duration',
+      String(options.durationS + 15),
+      '--idle-ms',
+      '1500',
+      '--report',
+      report,
+      ...more,
+    ]);
+  const recv = receiving(files.report, [
     '--deadline-ms',
     String(options.deadlineMs),
     '--fps',
     String(options.fps),
-    '--report',
-    files.report,
     '--frames-log',
     files.frames,
     '--last-frame',
     files.lastFrame,
     '--progress',
   ]);
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: recv.child.stderr });
-    lines.on('line', (line) => {
-      const listening = /^listening on [^ ]+:(\d+)$/.exec(line);
-      if (listening !== null) {
-        resolve(Number(listening[1]));
-        return;
-      }
-      if (line.startsWith('{"progress"')) {
-        const p = (JSON.parse(line) as { progress: ReceiverProgress }).progress;
-        options.status(statusLine(p), options.tty);
-        return;
-      }
-      recv.errors.push(line);
-    });
-    recv.child.once('exit', () => {
-      reject(new MediaError(`the receiving endpoint stopped: ${recv.errors.join(' ') || 'no reason given'}`));
-    });
+  const port = listeningPort(recv, (line) => {
+    if (!line.startsWith('{"progress"')) return false;
+    const p = (JSON.parse(line) as { progress: ReceiverProgress }).progress;
+    options.status(statusLine(p), options.tty);
+    return true;
   });
+  const soundRecv = receiving(files.audioReport, ['--no-decode', '--audio-sink', `file:${files.sound}`]);
+  const soundPort = listeningPort(soundRecv, () => false);
+  let videoAt: number;
+  let soundAt: number;
+  try {
+    [videoAt, soundAt] = await Promise.all([port, soundPort]);
+  } catch (err) {
+    recv.child.kill();
+    soundRecv.child.kill();
+    throw err;
+  }
   const send = start(options.cli, [
     'send',
-    '--key',
-    sender.privateKeyFile,
-    '--peer-key',
-    receiver.publicKey,
+    ...keyArgs(sender.privateKeyFile, receiver.publicKey),
     '--to',
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${videoAt}`,
     '--source',
     'pattern',
     '--size',
@@ -108,12 +112,34 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     '--duration',
     String(options.durationS),
   ]);
-  createInterface({ input: send.child.stderr }).on('line', (line) => send.errors.push(line));
-  const [sendCode, recvCode] = await Promise.all([exitOf(send.child), exitOf(recv.child)]);
+  const soundSend = start(options.cli, [
+    'send',
+    ...keyArgs(sender.privateKeyFile, receiver.publicKey),
+    '--to',
+    `127.0.0.1:${soundAt}`,
+    '--source',
+    'none',
+    '--audio',
+    'synthetic:speech',
+    '--duration',
+    String(options.durationS),
+  ]);
+  for (const endpoint of [send, soundSend]) {
+    createInterface({ input: endpoint.child.stderr }).on('line', (line) => endpoint.errors.push(line));
+  }
+  const endpoints = [
+    { endpoint: send, what: 'the sending video endpoint' },
+    { endpoint: soundSend, what: 'the sending sound endpoint' },
+    { endpoint: recv, what: 'the receiving video endpoint' },
+    { endpoint: soundRecv, what: 'the receiving sound endpoint' },
+  ];
+  const codes = await Promise.all(endpoints.map((e) => exitOf(e.endpoint.child)));
   if (options.tty) options.status('', true);
-  if (sendCode !== 0) throw new MediaError(`the sending endpoint failed: ${send.errors.join(' ')}`);
-  if (recvCode !== 0) throw new MediaError(`the receiving endpoint failed: ${recv.errors.join(' ')}`);
+  endpoints.forEach(({ endpoint, what }, i) => {
+    if (codes[i] !== 0) throw new MediaError(`${what} failed: ${endpoint.errors.join(' ')}`);
+  });
   const report = JSON.parse(readFileSync(files.report, 'utf8')) as PictureReport;
+  const audio = (JSON.parse(readFileSync(files.audioReport, 'utf8')) as { audio: AudioReport }).audio;
   const lines = readFileSync(files.frames, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
@@ -128,9 +154,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   return {
     report,
-    summary: summarise(report, options, files),
+    summary: summarise(report, audio, options, files),
     lastFramePng: files.lastFrame,
     histogramPng: files.histogram,
+    audio,
+    receivedWav: files.sound,
   };
 }
 
@@ -144,8 +172,9 @@ function statusLine(p: ReceiverProgress): string {
 
 function summarise(
   r: PictureReport,
+  a: AudioReport,
   o: DemoOptions,
-  files: { readonly lastFrame: string; readonly histogram: string },
+  files: { readonly lastFrame: string; readonly histogram: string; readonly sound: string },
 ): string {
   const share = r.frames.expected === 0 ? 0 : (100 * r.frames.onTime) / r.frames.expected;
   return (
@@ -157,14 +186,36 @@ function summarise(
     `picture, was p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms and p99 ${r.latencyMs.p99} ms ` +
     `(max ${r.latencyMs.max} ms), with ${r.transport.fecRecovered} packets rebuilt by FEC, ` +
     `${r.transport.retransmitted} retransmitted and ${r.video.codeReadFailures} pictures whose code ` +
-    `could not be read. The last picture is ${files.lastFrame}; the latency histogram is ` +
-    `${files.histogram} (green p50, orange p99, red the deadline).`
+    `could not be read. In their own processes, the synthetic talker's ${a.received} Opus packets ` +
+    `played as ${(a.playedMs / 1000).toFixed(1)} s of sound (${a.concealedMs} ms concealed, ` +
+    `${a.gapBlocks} gaps, jitter buffer delay p95 ${a.addedDelayMs.p95 ?? 0} ms). The last picture ` +
+    `is ${files.lastFrame}; the latency histogram is ${files.histogram} (green p50, orange p99, red ` +
+    `the deadline); the sound as it reached the speaker is ${files.sound}.`
   );
 }
 
 interface Endpoint {
   readonly child: ChildProcess & { stderr: NodeJS.ReadableStream };
   readonly errors: string[];
+}
+
+/**
+ * The port an endpoint listens on, from its "listening on" line; other stderr lines go to
+ * `onLine` (true: handled) or are kept as its errors. Rejects if it exits first.
+ */
+function listeningPort(endpoint: Endpoint, onLine: (line: string) => boolean): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    createInterface({ input: endpoint.child.stderr }).on('line', (line) => {
+      const listening = /^listening on [^ ]+:(\d+)$/.exec(line);
+      if (listening !== null) resolve(Number(listening[1]));
+      else if (!onLine(line)) endpoint.errors.push(line);
+    });
+    endpoint.child.once('exit', () => {
+      reject(
+        new MediaError(`a receiving endpoint stopped: ${endpoint.errors.join(' ') || 'no reason given'}`),
+      );
+    });
+  });
 }
 
 function start(cli: string, args: readonly string[]): Endpoint {
