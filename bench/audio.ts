@@ -6,6 +6,8 @@
  *   synthetic speaker, both on the realtime clock.
  * - Audio continuity while a separate video sender is killed (SIGKILL) and restarted: the audio
  *   receiver must play no block of silence mid-stream.
+ * - Lip sync across the two processes in that run: the sound's mouth-to-ear p50 against the
+ *   picture's capture-to-decoded p50.
  * Prints one JSON object and appends the figures to bench/RESULTS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,14 +41,14 @@ function withStdout(args: string[]): { proc: ChildProcess; out: Promise<string> 
   return { proc, out: exited(proc).then(() => text) };
 }
 
-function recvArgs(port: number, report: string, extra: string[]): string[] {
+function recvArgs(port: number, report: string, extra: string[], durationS = seconds + 20): string[] {
   return [
     'recv',
     '--insecure',
     '--listen',
     `127.0.0.1:${port}`,
     '--duration',
-    String(seconds + 20),
+    String(durationS),
     '--report',
     report,
     ...extra,
@@ -97,7 +99,8 @@ async function audioRun(
 async function killVideoMidway(): Promise<void> {
   const port = await freePort();
   // Idle long enough to stay through the restart.
-  const recv = child(recvArgs(port, join(dir, 'video.json'), ['--idle-ms', '10000']));
+  // It runs past the second sender and then writes its report (lip sync reads it).
+  const recv = child(recvArgs(port, join(dir, 'video.json'), ['--idle-ms', '10000'], seconds + 3));
   await saysOnStderr(recv, 'listening on');
   const videoArgs = [
     'send',
@@ -116,7 +119,6 @@ async function killVideoMidway(): Promise<void> {
   await sleep(1000);
   const second = child([...videoArgs, '--duration', String(seconds / 3)]);
   await exited(second);
-  recv.kill('SIGTERM');
   await exited(recv);
 }
 
@@ -126,6 +128,16 @@ const latencies = mouthToEar(latency.sent.audio.markersCapturedUs, latency.repor
   (a, b) => a - b,
 );
 const continuity = await audioRun('continuity', killVideoMidway);
+// Lip sync across the two processes: the sound's mouth-to-ear against the picture's capture to
+// decoded, both from the continuity run (same clock, same time).
+const videoReport = JSON.parse(readFileSync(join(dir, 'video.json'), 'utf8')) as {
+  latencyMs: { p50: number };
+};
+const continuityLatencies = mouthToEar(
+  continuity.sent.audio.markersCapturedUs,
+  continuity.report.markersPlayedUs,
+).sort((a, b) => a - b);
+const skewMs = percentile(continuityLatencies, 0.5) - videoReport.latencyMs.p50;
 const echo = await addon.measureEchoCancellation({ delayMs: 60 });
 rmSync(dir, { recursive: true, force: true });
 
@@ -147,6 +159,13 @@ const targets: Target[] = [
     1000,
   ),
   target('mouth-to-ear software latency on loopback, p50', p50, 'ms', '<=', 25),
+  target(
+    'lip-sync skew, audio mouth-to-ear − video capture-to-decoded (absolute), p50, separate processes',
+    round(Math.abs(skewMs)),
+    'ms',
+    '<=',
+    20,
+  ),
   target(
     'audio gaps while the video sender is killed and restarted',
     continuity.report.gapBlocks,
@@ -174,6 +193,7 @@ publish(
     `APM per 10 ms stereo block: p50 ${round(dsp.apmUsPerBlock?.p50 ?? NaN)} µs, p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
     `mouth-to-ear (5 ms blocks, Opus low delay, loopback, synthetic markers): p50 ${p50} ms, p95 ${round(percentile(latencies, 0.95))} ms over ${latencies.length} bursts`,
     `continuity with video killed and restarted: ${continuity.report.gapBlocks} gap blocks (the audio-only latency run: ${latency.report.gapBlocks}), concealed ${continuity.report.concealedMs} ms of ${round(continuity.report.playedMs, 0)} ms played; audio threads ${continuity.report.scheduling.port}, process ${continuity.report.scheduling.process}`,
+    `lip sync: audio mouth-to-ear p50 ${round(percentile(continuityLatencies, 0.5))} ms, video capture to decoded p50 ${round(videoReport.latencyMs.p50)} ms (720p x264, not displayed): audio ${skewMs >= 0 ? 'later' : 'earlier'} by ${round(Math.abs(skewMs))} ms`,
     `echo 60 ms: ERLE ${round(echo.aecOnly.erleDb)} dB (AEC only), near end ${round(echo.aecOnly.nearEndPreservationDb ?? NaN)} dB in double talk`,
   ],
 );
