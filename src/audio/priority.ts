@@ -1,5 +1,5 @@
 /**
- * A process that carries only audio asks the scheduler to prefer its JS thread: the jitter buffer
+ * A process that carries only audio asks the scheduler to prefer its threads: the jitter buffer
  * decides and the decoder runs there, every 5 ms, and on a machine whose cores are busy encoding
  * video a thread at normal priority can wait longer than the speaker's queue lasts. The native
  * port thread raises itself separately (see the engine's `scheduling` stat).
@@ -21,19 +21,20 @@ export type ProcessScheduling = 'raised' | 'normal';
  * reported, not an error.
  */
 export function raiseAudioProcessPriority(): ProcessScheduling {
-  try {
-    if (getPriority() > AUDIO_PROCESS_NICE) setPriority(AUDIO_PROCESS_NICE);
-  } catch {
-    return 'normal';
-  }
-  for (const tid of threadIds()) {
-    try {
-      if (getPriority(tid) > AUDIO_PROCESS_NICE) setPriority(tid, AUDIO_PROCESS_NICE);
-    } catch {
-      // A thread that ended meanwhile, or one the kernel will not raise: the JS thread is.
-    }
-  }
+  // The JS thread first: where even it cannot be raised, nothing can.
+  if (!raise(0)) return 'normal';
+  for (const tid of threadIds()) raise(tid);
   return 'raised';
+}
+
+/** Raises one thread (0: the calling one); false where the kernel refuses or it has ended. */
+function raise(tid: number): boolean {
+  try {
+    if (getPriority(tid) > AUDIO_PROCESS_NICE) setPriority(tid, AUDIO_PROCESS_NICE);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** This process's thread ids (Linux), or none where /proc cannot tell. */

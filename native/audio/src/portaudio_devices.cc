@@ -1,38 +1,15 @@
 // Feature audio-io: what Debian's PortAudio sees (host APIs and devices), for `doorway doctor`.
-#include <fcntl.h>
 #include <portaudio.h>
-#include <unistd.h>
 
 #include <string>
 
 #include "features.h"
+#include "quiet_stderr.h"
 
 namespace doorway::audio {
 namespace {
 
 constexpr char kMarker[] = "doorway-feature:audio-io";
-
-// ALSA and JACK print every backend they fail to reach to stderr while PortAudio scans; a
-// doorway without some of them is normal, so stderr is parked on /dev/null for the scan and
-// the returned result speaks instead.
-class QuietStderr {
- public:
-  QuietStderr() : saved_(dup(STDERR_FILENO)) {
-    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (saved_ >= 0 && null_fd >= 0) dup2(null_fd, STDERR_FILENO);
-    if (null_fd >= 0) close(null_fd);
-  }
-  ~QuietStderr() {
-    if (saved_ < 0) return;
-    dup2(saved_, STDERR_FILENO);
-    close(saved_);
-  }
-  QuietStderr(const QuietStderr&) = delete;
-  QuietStderr& operator=(const QuietStderr&) = delete;
-
- private:
-  int saved_;
-};
 
 Napi::Value PortAudioDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

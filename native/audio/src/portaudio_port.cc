@@ -7,7 +7,6 @@
 // lock held by a thread the scheduler parked, and never allocates. A service thread, woken by a
 // semaphore the callback posts, hands the blocks to the listener in time order, watches the
 // stream, and reopens the device when it goes away.
-#include <fcntl.h>
 #include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <semaphore.h>
@@ -25,6 +24,7 @@
 
 #include "audio_port.h"
 #include "block_ring.h"
+#include "quiet_stderr.h"
 
 namespace doorway::audio {
 namespace {
@@ -47,29 +47,6 @@ int64_t MonotonicNowNs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
-
-// ALSA and JACK print every backend they fail to reach to stderr while PortAudio scans and opens
-// devices; retrying every 500 ms while a device is gone would fill the journal with it. stderr is
-// parked on /dev/null around those calls (process-wide, for milliseconds) and the port's own
-// one-line errors speak instead.
-class QuietStderr {
- public:
-  QuietStderr() : saved_(dup(STDERR_FILENO)) {
-    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (saved_ >= 0 && null_fd >= 0) dup2(null_fd, STDERR_FILENO);
-    if (null_fd >= 0) close(null_fd);
-  }
-  ~QuietStderr() {
-    if (saved_ < 0) return;
-    dup2(saved_, STDERR_FILENO);
-    close(saved_);
-  }
-  QuietStderr(const QuietStderr&) = delete;
-  QuietStderr& operator=(const QuietStderr&) = delete;
-
- private:
-  int saved_;
-};
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
