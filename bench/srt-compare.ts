@@ -427,7 +427,6 @@ async function runSrt(s: Settings, lossRate: number, latencyMs: number, work: st
   try {
     const sink = forkChild('srt-frames recv', FRAMES, [
       'recv',
-      '--no-decode',
       '--listen',
       `${HOST}:${outPort}`,
       '--deadline-ms',
@@ -457,8 +456,6 @@ async function runSrt(s: Settings, lossRate: number, latencyMs: number, work: st
     await caller.output(/SRT target connected/, START_MS);
     const source = forkChild('srt-frames send', FRAMES, [
       'send',
-      '--source',
-      'frames',
       '--to',
       `${HOST}:${inPort}`,
       '--bitrate',

@@ -54,4 +54,4 @@ export {
 } from './audio-addon.js';
 export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';
-export { loadFecKernel, type FecKernel } from './fec-addon.js';
+export { loadFecKernel, loadSealAead, type FecKernel } from './fec-addon.js';

@@ -11,6 +11,14 @@
  * if (result.ok) deliver(result.plaintext);
  * ```
  */
+export {
+  NODE_AEAD,
+  type AeadBackend,
+  type AeadBackendName,
+  type AeadOpenContext,
+  type AeadSealContext,
+} from './aead.js';
+export { defaultAead, type AeadChoice } from './backend.js';
 export { SealConfigError, SealUsageError } from './errors.js';
 export { Opener, OPEN_FAILURE_REASONS } from './opener.js';
 export type {

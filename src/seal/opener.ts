@@ -1,5 +1,6 @@
-import type { KeyObject } from 'node:crypto';
-import { direction, newDecipher, type DirectionOptions } from './options.js';
+import type { AeadBackendName, AeadOpenContext } from './aead.js';
+import { SealUsageError } from './errors.js';
+import { direction, type DirectionOptions } from './options.js';
 import {
   COUNTER_OFFSET,
   HEADER_BYTES,
@@ -7,7 +8,6 @@ import {
   NONCE_BYTES,
   OVERHEAD_BYTES,
   SEALED_TYPE,
-  TAG_BYTES,
   readCounter,
   readU32,
   type SealCipher,
@@ -78,13 +78,14 @@ export class Opener {
   readonly cipher: SealCipher;
   readonly receiverIndex: number;
   readonly messageLimit: number;
+  /** Which AEAD implementation opens: `openssl` (native/fec) or `node` (node:crypto). */
+  readonly aead: AeadBackendName;
   readonly overheadBytes = OVERHEAD_BYTES;
-  readonly #key: KeyObject;
+  /** Keyed once; null after release(). */
+  #context: AeadOpenContext | null;
   readonly #window: ReplayWindow;
-  /** Reused per packet; the AAD and tag are copied here so no subarray views are made for them. */
+  /** Reused per packet: the counter bytes are copied in, so no subarray view is made for it. */
   readonly #nonce = new Uint8Array(NONCE_BYTES);
-  readonly #header = new Uint8Array(HEADER_BYTES);
-  readonly #tag = new Uint8Array(TAG_BYTES);
   #opened = 0;
   readonly #rejected: Record<OpenFailureReason, number> = {
     truncated: 0,
@@ -101,11 +102,13 @@ export class Opener {
     this.cipher = d.cipher;
     this.receiverIndex = d.receiverIndex;
     this.messageLimit = d.messageLimit;
-    this.#key = d.key;
+    this.aead = d.aead.name;
     this.#window = new ReplayWindow({
       size: options.windowSize ?? DEFAULT_WINDOW_SIZE,
       limit: d.messageLimit,
     });
+    // Last, once every option has been accepted: nothing can throw past a keyed context.
+    this.#context = d.aead.createOpenContext(d.cipher, d.key);
   }
 
   /** Replay window size in counters. */
@@ -124,9 +127,12 @@ export class Opener {
 
   /**
    * Verifies and decrypts one datagram. The plaintext is written into `out` when given (and returned
-   * as a view of its start), else it is a fresh buffer.
+   * as a view of its start), else it is a fresh buffer. `out` is untouched unless the datagram
+   * opens. Never throws on network input; throws {@link SealUsageError} after release().
    */
   open(datagram: Uint8Array, out?: Uint8Array): OpenResult {
+    const context = this.#context;
+    if (context === null) throw new SealUsageError('seal: open on a released opener');
     const length = datagram.length;
     if (length < OVERHEAD_BYTES) return this.#reject('truncated');
     if (datagram[0] !== SEALED_TYPE) return this.#reject('type');
@@ -137,30 +143,27 @@ export class Opener {
     const bodyLength = length - OVERHEAD_BYTES;
     if (out !== undefined && out.length < bodyLength) return this.#reject('too-large');
 
-    const header = this.#header;
     const nonce = this.#nonce;
-    const tag = this.#tag;
-    for (let i = 0; i < HEADER_BYTES; i++) header[i] = datagram[i] ?? 0;
     for (let i = 0; i < 8; i++) nonce[NONCE_BYTES - 8 + i] = datagram[COUNTER_OFFSET + i] ?? 0;
-    const tagAt = length - TAG_BYTES;
-    for (let i = 0; i < TAG_BYTES; i++) tag[i] = datagram[tagAt + i] ?? 0;
-
-    let body: Buffer;
-    try {
-      const decipher = newDecipher(this.cipher, this.#key, nonce);
-      decipher.setAAD(header, { plaintextLength: tagAt - HEADER_BYTES });
-      decipher.setAuthTag(tag);
-      body = decipher.update(datagram.subarray(HEADER_BYTES, tagAt));
-      // Throws when the tag does not verify; `body` is then discarded unread.
-      decipher.final();
-    } catch {
-      return this.#reject('auth');
-    }
+    const plaintext = out ?? Buffer.allocUnsafe(bodyLength);
+    // The header is the associated data, so the tag covers type, index and counter as well.
+    if (!context.open(nonce, datagram, HEADER_BYTES, plaintext)) return this.#reject('auth');
     this.#window.commit(counter);
     this.#opened++;
-    if (out === undefined) return { ok: true, plaintext: body, counter };
-    out.set(body, 0);
-    return { ok: true, plaintext: out.length === bodyLength ? out : out.subarray(0, bodyLength), counter };
+    return {
+      ok: true,
+      plaintext: plaintext.length === bodyLength ? plaintext : plaintext.subarray(0, bodyLength),
+      counter,
+    };
+  }
+
+  /**
+   * Drops the key: the OpenSSL context is wiped and freed now rather than at garbage collection.
+   * Call it when the session retires this key; `open` throws afterwards.
+   */
+  release(): void {
+    this.#context?.release();
+    this.#context = null;
   }
 
   #reject(reason: OpenFailureReason): OpenFailure {

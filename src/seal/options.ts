@@ -1,15 +1,7 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createSecretKey,
-  type CipherChaCha20Poly1305,
-  type CipherGCM,
-  type DecipherChaCha20Poly1305,
-  type DecipherGCM,
-  type KeyObject,
-} from 'node:crypto';
+import type { AeadBackend } from './aead.js';
+import { defaultAead } from './backend.js';
 import { SealConfigError } from './errors.js';
-import { CIPHERS, DEFAULT_CIPHER, KEY_BYTES, TAG_BYTES, type SealCipher } from './packet.js';
+import { CIPHERS, DEFAULT_CIPHER, KEY_BYTES, type SealCipher } from './packet.js';
 import { MAX_COUNTER_LIMIT } from './replay-window.js';
 
 /**
@@ -45,13 +37,20 @@ export interface DirectionOptions {
   readonly cipher?: SealCipher;
   /** Counters 0 … messageLimit−1 are usable under this key; default {@link DEFAULT_MESSAGE_LIMIT}. */
   readonly messageLimit?: number;
+  /**
+   * The AEAD implementation; default {@link defaultAead}: OpenSSL's from native/fec when the build
+   * has it, else node:crypto. Both write the same bytes, so the two ends need not agree on this.
+   */
+  readonly aead?: AeadBackend;
 }
 
 export interface Direction {
-  readonly key: KeyObject;
+  /** The caller's buffer, not a copy: the sealer or opener copies it into its AEAD context at once. */
+  readonly key: Uint8Array;
   readonly receiverIndex: number;
   readonly cipher: SealCipher;
   readonly messageLimit: number;
+  readonly aead: AeadBackend;
 }
 
 export function direction(options: DirectionOptions): Direction {
@@ -70,30 +69,5 @@ export function direction(options: DirectionOptions): Direction {
   if (!Number.isInteger(messageLimit) || messageLimit < 1 || messageLimit > MAX_COUNTER_LIMIT) {
     throw new SealConfigError('messageLimit', `must be an integer in [1, 2^53], got ${messageLimit}`);
   }
-  // A KeyObject keeps the key out of reach of the caller's buffer, and costs the same per packet as a raw key (within noise).
-  return { key: createSecretKey(key), receiverIndex, cipher, messageLimit };
-}
-
-/*
- * One narrow function per direction so the union of cipher names resolves to the AEAD overloads
- * (the generic `string` overload returns a Cipher without setAAD/getAuthTag).
- */
-export function newCipher(
-  cipher: SealCipher,
-  key: KeyObject,
-  nonce: Uint8Array,
-): CipherGCM | CipherChaCha20Poly1305 {
-  return cipher === 'aes-256-gcm'
-    ? createCipheriv(cipher, key, nonce, { authTagLength: TAG_BYTES })
-    : createCipheriv(cipher, key, nonce, { authTagLength: TAG_BYTES });
-}
-
-export function newDecipher(
-  cipher: SealCipher,
-  key: KeyObject,
-  nonce: Uint8Array,
-): DecipherGCM | DecipherChaCha20Poly1305 {
-  return cipher === 'aes-256-gcm'
-    ? createDecipheriv(cipher, key, nonce, { authTagLength: TAG_BYTES })
-    : createDecipheriv(cipher, key, nonce, { authTagLength: TAG_BYTES });
+  return { key, receiverIndex, cipher, messageLimit, aead: options.aead ?? defaultAead().backend };
 }

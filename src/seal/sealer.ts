@@ -1,5 +1,6 @@
+import type { AeadBackendName, AeadSealContext } from './aead.js';
 import { SealUsageError } from './errors.js';
-import { direction, newCipher, type DirectionOptions } from './options.js';
+import { direction, type DirectionOptions } from './options.js';
 import {
   COUNTER_OFFSET,
   HEADER_BYTES,
@@ -11,7 +12,6 @@ import {
   writeU32,
   type SealCipher,
 } from './packet.js';
-import type { KeyObject } from 'node:crypto';
 
 export type SealerOptions = DirectionOptions;
 
@@ -23,10 +23,13 @@ export class Sealer {
   readonly cipher: SealCipher;
   readonly receiverIndex: number;
   readonly messageLimit: number;
+  /** Which AEAD implementation seals: `openssl` (native/fec) or `node` (node:crypto). */
+  readonly aead: AeadBackendName;
   /** Bytes a sealed packet adds to its plaintext (header + tag). */
   readonly overheadBytes = OVERHEAD_BYTES;
-  readonly #key: KeyObject;
-  /** Reused per packet: createCipheriv copies both, so rewriting them in place is safe. */
+  /** Keyed once; null after release(). */
+  #context: AeadSealContext | null;
+  /** Reused per packet: both AEADs read them during the call and keep nothing. */
   readonly #nonce = new Uint8Array(NONCE_BYTES);
   readonly #header = new Uint8Array(HEADER_BYTES);
   #counter = 0;
@@ -36,7 +39,8 @@ export class Sealer {
     this.cipher = d.cipher;
     this.receiverIndex = d.receiverIndex;
     this.messageLimit = d.messageLimit;
-    this.#key = d.key;
+    this.aead = d.aead.name;
+    this.#context = d.aead.createSealContext(d.cipher, d.key);
     this.#header[0] = SEALED_TYPE;
     writeU32(this.#header, INDEX_OFFSET, d.receiverIndex);
   }
@@ -55,9 +59,11 @@ export class Sealer {
    * Returns the sealed packet (plaintext.length + overheadBytes long), written into `out` when given
    * (as a view of its start), or null when the message limit is reached and the session must rekey.
    * `out` may overlap `plaintext`: it is written only after the encryption has read all of it.
-   * Throws {@link SealUsageError} when `out` is too small.
+   * Throws {@link SealUsageError} when `out` is too small or the sealer was released.
    */
   seal(plaintext: Uint8Array, out?: Uint8Array): Uint8Array | null {
+    const context = this.#context;
+    if (context === null) throw new SealUsageError('seal: this sealer was released');
     const counter = this.#counter;
     if (counter >= this.messageLimit) return null;
     const length = plaintext.length + OVERHEAD_BYTES;
@@ -66,20 +72,20 @@ export class Sealer {
     }
     // Spend the counter before encrypting, so no failure path can ever reuse a nonce.
     this.#counter = counter + 1;
-    const header = this.#header;
-    writeCounter(header, COUNTER_OFFSET, counter);
+    writeCounter(this.#header, COUNTER_OFFSET, counter);
     writeCounter(this.#nonce, NONCE_BYTES - 8, counter);
-    const cipher = newCipher(this.cipher, this.#key, this.#nonce);
-    // plaintextLength matters only to CCM; @types wants it for ChaCha20-Poly1305 too.
-    cipher.setAAD(header, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    cipher.final();
-    const tag = cipher.getAuthTag();
     // One allocation when the caller gave no buffer; Buffer.allocUnsafe takes it from the pool.
     const packet = out ?? Buffer.allocUnsafe(length);
-    packet.set(header, 0);
-    packet.set(body, HEADER_BYTES);
-    packet.set(tag, HEADER_BYTES + body.length);
+    context.seal(this.#nonce, this.#header, plaintext, packet);
     return packet.length === length ? packet : packet.subarray(0, length);
+  }
+
+  /**
+   * Drops the key: the OpenSSL context is wiped and freed now rather than at garbage collection.
+   * Call it when the session retires this key; `seal` throws afterwards.
+   */
+  release(): void {
+    this.#context?.release();
+    this.#context = null;
   }
 }

@@ -1,8 +1,11 @@
 // native/fec addon: one call folds one input shard into several output shards, matching
-// src/fec/kernels.ts's `accumulate` so the JS coder can hand its inner loop over unchanged.
+// src/fec/kernels.ts's `accumulate` so the JS coder can hand its inner loop over unchanged. The
+// addon is built in every profile, so it also carries the transport's other per-packet hot path:
+// the seal AEAD (seal_aead.cc).
 #include <napi.h>
 
 #include "gf256_kernel.h"
+#include "seal_aead.h"
 
 namespace doorway::fec {
 namespace {
@@ -38,6 +41,7 @@ Napi::Value Accumulate(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accumulate", Napi::Function::New(env, Accumulate, "accumulate"));
   exports.Set("kernel", Napi::String::New(env, KernelName()));
+  RegisterSealAead(env, exports);
   exports.Set("features", Napi::Array::New(env));
   return exports;
 }

@@ -1,0 +1,33 @@
+/**
+ * Which AEAD the sealers and openers of this process use unless told otherwise: OpenSSL's, from
+ * native/fec as the build manifest names it (every profile builds it), else node:crypto. The
+ * session builds its sealers without naming one, so the choice is made here, once per process.
+ */
+import { loadSealAead } from '../media/index.js';
+import { appRoot, manifestPath } from '../paths/index.js';
+import { readManifest } from '../profiles/index.js';
+import { NODE_AEAD, type AeadBackend } from './aead.js';
+
+export interface AeadChoice {
+  readonly backend: AeadBackend;
+  /** Why the OpenSSL backend could not be loaded (no native build, say); null when it is in use. */
+  readonly fallbackReason: string | null;
+}
+
+let chosen: AeadChoice | undefined;
+
+function choose(): AeadChoice {
+  try {
+    const root = appRoot();
+    return { backend: loadSealAead(readManifest(manifestPath(root)), root), fallbackReason: null };
+  } catch (err) {
+    // A tree without a native build still seals, ~2× slower per packet; callers can report this.
+    return { backend: NODE_AEAD, fallbackReason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The process-wide default, resolved on first use. */
+export function defaultAead(): AeadChoice {
+  chosen ??= choose();
+  return chosen;
+}
