@@ -3,7 +3,7 @@ PROFILE ?= dev
 NODE ?= node
 STAMPS := .stamps
 
-.PHONY: all deps build native ts demo test lint check clean
+.PHONY: all deps build native ts demo test lint check clean install
 
 all: build
 
@@ -27,7 +27,7 @@ build: deps
 demo:
 	$(MAKE) build PROFILE=dev
 	$(NODE) dist/bin/doorway.js doctor
-	$(NODE) dist/bin/doorway.js demo --out demo-output
+	$(NODE) dist/bin/doorway.js site-pair --out demo-output --duration 20
 
 lint: $(STAMPS)/npm
 	npx eslint --max-warnings 0 .
@@ -41,3 +41,8 @@ test:
 
 clean:
 	rm -rf dist build coverage $(STAMPS)
+
+# The built PROFILE under $(DESTDIR) (default /): /opt/doorway, /etc/doorway (kept when present),
+# the systemd units and the udev rule. Refuses a profile that is not the one last built.
+install:
+	DESTDIR="$(DESTDIR)" PROFILE="$(PROFILE)" NODE="$(NODE)" bash scripts/install.sh
