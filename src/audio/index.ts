@@ -20,3 +20,10 @@ export {
   type LipSyncStats,
 } from './lip-sync.js';
 export { AUDIO_PROCESS_NICE, raiseAudioProcessPriority, type ProcessScheduling } from './priority.js';
+export { AudioSendPipeline, type AudioSendPipelineOptions, type AudioSendStats } from './send-pipeline.js';
+export {
+  AudioReceivePipeline,
+  type AudioReceivePipelineOptions,
+  type AudioReceiveStats,
+} from './receive-pipeline.js';
+export { AudioSpecError, parseAudioSink, parseAudioSource } from './spec.js';

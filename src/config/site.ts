@@ -88,6 +88,11 @@ export interface SiteConfig extends Omit<SiteFile, 'devices'> {
 export interface LoadSiteOptions {
   /** The `hardware/` folder holding `profiles/`. */
   readonly hardwareDir: string;
+  /**
+   * Where the private key really is, overriding the file's `privateKeyPath`: a service under
+   * systemd reads it from its credentials directory (`LoadCredential=`), not from /etc.
+   */
+  readonly privateKeyPath?: string;
 }
 
 /**
@@ -136,7 +141,7 @@ export function loadSiteConfig(path: string, options: LoadSiteOptions): SiteConf
   }
 
   const base = dirname(file);
-  const privateKeyPath = resolve(base, parsed.privateKeyPath);
+  const privateKeyPath = options.privateKeyPath ?? resolve(base, parsed.privateKeyPath);
   checkReadable(file, 'privateKeyPath', privateKeyPath);
   const presharedKeyPath =
     parsed.presharedKeyPath === undefined ? undefined : resolve(base, parsed.presharedKeyPath);

@@ -84,3 +84,9 @@ export class MediaError extends DoorwayError {
   override readonly name = 'MediaError';
   readonly exitCode = 1;
 }
+
+/** A long-running service stopped by its supervisor's decision (too many restarts of a part). */
+export class ServiceError extends DoorwayError {
+  override readonly name = 'ServiceError';
+  readonly exitCode = 1;
+}

@@ -312,6 +312,15 @@ export class Connection {
   }
 
   /**
+   * The peer's sender started over, as a layer above learnt (a secure session re-opened after the
+   * peer fell silent): every receive stream and jitter buffer begins afresh, so the new sender's
+   * low frame ids are not taken for stale ones. Counters carry over.
+   */
+  restartReceive(): void {
+    for (const stream of [...this.#recv.values()]) this.#restartStream(stream);
+  }
+
+  /**
    * The peer's sender started over (a restart of its process): the stream's receive state and
    * jitter buffer begin afresh from this keyframe, so playback resumes at once.
    */

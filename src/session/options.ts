@@ -23,6 +23,12 @@ export interface SessionTimings {
    * may have rebooted and lost its keys. The media protocol pings every 100 ms, so silence is real.
    */
   readonly silenceRehandshakeUs: number;
+  /**
+   * The responder: a new session confirmed after the peer's data had stopped for this long is a
+   * restarted peer, whose media numbering starts over, so the Connection's receive state is reset.
+   * A rekey comes while data flows and keeps it.
+   */
+  readonly peerRestartSilenceUs: number;
   /** Datagrams the Connection produced before keys existed, kept for when they do. */
   readonly holdDatagrams: number;
   /** Initiations per second (after mac1) above which the responder asks for cookies (mac2). */
@@ -46,6 +52,7 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   handshakeRetryCapUs: 8e6,
   handshakeRetryJitter: 0.2,
   silenceRehandshakeUs: 10e6,
+  peerRestartSilenceUs: 500_000,
   holdDatagrams: 64,
   loadThresholdPerSecond: 32,
   rateLimitPerSecond: 10,
@@ -100,6 +107,7 @@ export function resolveTimings(cipher: SealCipher | undefined, t?: Partial<Sessi
     'handshakeRetryUs',
     'handshakeRetryCapUs',
     'silenceRehandshakeUs',
+    'peerRestartSilenceUs',
     'holdDatagrams',
     'loadThresholdPerSecond',
     'rateLimitBurst',

@@ -73,6 +73,8 @@ export interface SessionStats {
   readonly heldDropped: number;
   /** Peer address changes after an authenticated packet. */
   readonly roams: number;
+  /** Sessions re-opened after the peer's data had stopped: its receive state began afresh. */
+  readonly peerRestarts: number;
 }
 
 export interface Transmit {
@@ -158,7 +160,11 @@ export class SecureSession {
   #attempt = 0;
   #cookieRetryUsed = false;
   #rekeyByCount = false;
+  /** Initiator: the application asked for a fresh handshake (the peer restarted). */
+  #handshakeRequested = false;
   #lastAuthenticatedAt = 0;
+  /** When authenticated data (not a handshake message) last arrived. */
+  #lastDataAt = -Infinity;
   #now = 0;
 
   /** Initiator: the last cookie from the responder and when it came. */
@@ -179,6 +185,7 @@ export class SecureSession {
   #cookieRepliesSent = 0;
   #heldDropped = 0;
   #roams = 0;
+  #peerRestarts = 0;
 
   constructor(options: SecureSessionOptions) {
     if (options.staticPrivate.length !== KEY_LEN)
@@ -225,6 +232,28 @@ export class SecureSession {
     return this.#sendKeypair() !== null;
   }
 
+  /** Completed handshakes: cheap to read per datagram, unlike `stats()`. */
+  get handshakes(): number {
+    return this.#handshakes;
+  }
+
+  /**
+   * When an authenticated packet last arrived, on the caller's clock; null before the first. A
+   * role that hears its peer re-open the other direction asks for a fresh handshake only when this
+   * direction has also gone quiet.
+   */
+  get lastAuthenticatedAt(): number | null {
+    return this.#handshakes === 0 ? null : this.#lastAuthenticatedAt;
+  }
+
+  /**
+   * Initiator: start a new handshake at the next timeout instead of waiting for the silence timer:
+   * the application learnt that the peer restarted and lost these keys. The responder ignores it.
+   */
+  requestHandshake(): void {
+    if (this.role === 'initiator' && !this.#inProgress) this.#handshakeRequested = true;
+  }
+
   /** Where authenticated traffic last came from (or the configured address). */
   get peerAddress(): string | null {
     return this.#peerAddress;
@@ -251,6 +280,7 @@ export class SecureSession {
       cookieRepliesSent: this.#cookieRepliesSent,
       heldDropped: this.#heldDropped,
       roams: this.#roams,
+      peerRestarts: this.#peerRestarts,
     };
   }
 
@@ -356,6 +386,8 @@ export class SecureSession {
     }
     // Authenticated from here on.
     this.#lastAuthenticatedAt = now;
+    const sinceData = now - this.#lastDataAt;
+    this.#lastDataAt = now;
     if (r.counter + 1 >= this.#timings.rekeyAfterMessages) this.#rekeyByCount = true;
     if (from !== undefined && from !== this.#peerAddress) {
       this.#peerAddress = from;
@@ -368,6 +400,10 @@ export class SecureSession {
       this.#current = keys;
       this.#next = null;
       this.#completed();
+      if (this.#handshakes > 1 && sinceData > this.#timings.peerRestartSilenceUs) {
+        this.connection.restartReceive();
+        this.#peerRestarts++;
+      }
     }
     if (r.plaintext.length > 0) this.connection.handleDatagram(now, r.plaintext);
   }
@@ -405,7 +441,7 @@ export class SecureSession {
   #initiatorDueAt(): number | null {
     if (this.#handshakeDueAt === null) return null;
     if (this.#inProgress || this.#current === null) return this.#handshakeDueAt;
-    if (this.#rekeyByCount) return this.#now;
+    if (this.#rekeyByCount || this.#handshakeRequested) return this.#now;
     const t = this.#timings;
     return Math.min(
       this.#current.createdAt + t.rekeyAfterTimeUs,
@@ -445,6 +481,7 @@ export class SecureSession {
     this.#handshakeDueAt = now + Math.round(base * (1 + t.handshakeRetryJitter * (2 * unit - 1)));
     this.#attempt++;
     this.#inProgress = true;
+    this.#handshakeRequested = false;
     this.#cookieRetryUsed = false;
   }
 

@@ -1,0 +1,47 @@
+/** The site pair of `make demo` for tests: wait on the roles' status JSON. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RoleStatus } from '../../src/ops/index.js';
+import { fetchStatus, type PairSite } from '../../src/tools/site-pair.js';
+import { REPO } from './tree.js';
+
+/** The profile of the tree's build: the sites must name it. */
+export function builtProfile(): string {
+  const manifest = JSON.parse(readFileSync(join(REPO, 'build', 'manifest.json'), 'utf8')) as {
+    profile: string;
+  };
+  return manifest.profile;
+}
+
+/** Polls a role's status until `done` holds for it; resolves with that status and when, or rejects. */
+export async function waitForStatus(
+  site: PairSite,
+  role: 'video' | 'audio' | 'all',
+  done: (status: RoleStatus) => boolean,
+  timeoutMs: number,
+  pollMs = 100,
+): Promise<{ status: RoleStatus; at: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RoleStatus | null = null;
+  while (Date.now() < deadline) {
+    const status = await fetchStatus(site, role);
+    if (status !== null) {
+      last = status;
+      if (done(status)) return { status, at: Date.now() };
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  throw new Error(
+    `${site.name}/${role}: condition not met in ${timeoutMs} ms; last status: ${last === null ? 'unreachable' : JSON.stringify({ inbound: last.inbound, outbound: last.outbound, why: last.notFlowingBecause })}`,
+  );
+}
+
+/** Media of `stream` arrives at this role and is counted over the last second. */
+export function receiving(stream: 'video' | 'audio'): (status: RoleStatus) => boolean {
+  return (status) => status.inbound.some((i) => i.stream === stream && i.flowing && i.framesPerS > 0);
+}
+
+/** Since when (unix ms) media of `stream` has flowed into this role; null if it does not. */
+export function flowingSince(status: RoleStatus, stream: 'video' | 'audio'): number | null {
+  return status.inbound.find((i) => i.stream === stream)?.flowingSinceMs ?? null;
+}
