@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { MediaError } from '../errors/index.js';
 import { writeKeyPair } from '../keys/index.js';
 import type { RoleStatus } from '../ops/index.js';
 import { RestartLoop } from './restart-loop.js';
@@ -42,7 +43,9 @@ export interface SitePair {
 }
 
 /** Writes keys and site configs for two sites that point at each other. */
-export async function writeSitePair(options: SitePairOptions): Promise<SitePair> {
+export async function writeSitePair(given: SitePairOptions): Promise<SitePair> {
+  // Key paths in a site file are taken relative to the file: every path written is absolute.
+  const options = { ...given, dir: resolve(given.dir) };
   mkdirSync(options.dir, { recursive: true });
   const camera = options.camera ?? { width: 640, height: 360, fps: 30 };
   const hosts: Record<SiteName, string> = { 'site-a': '127.0.0.2', 'site-b': '127.0.0.3' };
@@ -258,6 +261,14 @@ export async function runSitePair(options: SitePairRunOptions): Promise<SitePair
     ...(restarts.length > 0 ? [`Restarts: ${restarts.join(', ')}.`] : []),
     ...(errors.length > 0 ? [`Errors: ${errors.join(' | ')}`] : []),
   ].join('\n');
+  const flowing = (['site-a', 'site-b'] as const).every((name) =>
+    (['video', 'audio'] as const).every(
+      (role) => statuses[name][role]?.inbound.some((i) => i.flowing) === true,
+    ),
+  );
+  // A demo that shows nothing flowing is a failure, whatever it printed.
+  if (!flowing)
+    throw new MediaError(`the site pair did not carry media both ways: ${summary.replaceAll('\n', ' ')}`);
   return { pair, statuses, summary };
 }
 
