@@ -5,12 +5,11 @@
  * and keeps feeding its watchdog: the peer is legitimately absent, not stuck.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { after, test } from 'node:test';
 import { micros } from '../src/netsim/index.js';
 import type { RoleStatus } from '../src/ops/index.js';
 import { startRelay, type Relay } from '../src/tools/relay.js';
-import { writeSitePair, type PairSite } from '../src/tools/site-pair.js';
+import { udpFree, writeSitePair, type PairSite } from '../src/tools/site-pair.js';
 import { builtProfile, flowingSince } from './support/site-pair.js';
 import { startSiteInProcess, until } from './support/in-process-site.js';
 import { scratch } from './support/tree.js';
@@ -19,24 +18,9 @@ import { scratch } from './support/tree.js';
 async function freePortPair(): Promise<number> {
   for (;;) {
     const base = 30_000 + 2 * Math.floor(Math.random() * 10_000);
-    const ok = await Promise.all([base, base + 1].map((port) => udpFree(port)));
+    const ok = await Promise.all([base, base + 1].map((port) => udpFree('127.0.0.1', port)));
     if (ok.every(Boolean)) return base;
   }
-}
-
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(false);
-    });
-    s.bind(port, '127.0.0.1', () => {
-      s.close(() => {
-        resolve(true);
-      });
-    });
-  });
 }
 
 function bothFlowingSince(a: RoleStatus, b: RoleStatus): number | null {

@@ -179,7 +179,7 @@ describe('SystemdNotifier outside systemd and when misconfigured', () => {
     // A library that cannot exist: were it opened, the constructor would throw.
     const notifier = new SystemdNotifier({
       env: { WATCHDOG_USEC: '10000000' },
-      library: 'libdoorway-no-such-library.so.0',
+      soname: 'libdoorway-no-such-library.so.0',
     });
     assert.equal(notifier.enabled, false);
     assert.equal(notifier.ready('up'), false);
@@ -191,17 +191,17 @@ describe('SystemdNotifier outside systemd and when misconfigured', () => {
   });
 
   it('treats an empty NOTIFY_SOCKET as none', () => {
-    const notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: '' }, library: 'libdoorway-none.so.0' });
+    const notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: '' }, soname: 'libdoorway-none.so.0' });
     assert.equal(notifier.enabled, false);
   });
 
   it('names the library in one line when libsystemd cannot be opened under systemd', () => {
     process.env.NOTIFY_SOCKET = '/run/systemd/notify';
     assert.throws(
-      () => new SystemdNotifier({ library: 'libdoorway-no-such-library.so.0' }),
+      () => new SystemdNotifier({ soname: 'libdoorway-no-such-library.so.0' }),
       (err: unknown) =>
         err instanceof LibsystemdUnavailableError &&
-        err.library === 'libdoorway-no-such-library.so.0' &&
+        err.soname === 'libdoorway-no-such-library.so.0' &&
         err.message.includes('libdoorway-no-such-library.so.0') &&
         !err.message.includes('\n'),
     );
@@ -209,7 +209,7 @@ describe('SystemdNotifier outside systemd and when misconfigured', () => {
 
   it('names the library when it opens but has no sd_notify', () => {
     process.env.NOTIFY_SOCKET = '/run/systemd/notify';
-    const notifier = new SystemdNotifier({ library: 'libc.so.6' });
+    const notifier = new SystemdNotifier({ soname: 'libc.so.6' });
     assert.throws(
       () => notifier.ready(),
       (err: unknown) => err instanceof LibsystemdUnavailableError && err.message.includes('libc.so.6'),

@@ -142,11 +142,6 @@ export class MediaLink {
     return this.#session.lastAuthenticatedAt;
   }
 
-  /** Sessions re-opened by a peer that had restarted (its receive state was reset). */
-  get peerRestarts(): number {
-    return this.#session?.stats().peerRestarts ?? 0;
-  }
-
   /** Handshakes completed on this link. */
   get handshakes(): number {
     return this.#session?.handshakes ?? 0;

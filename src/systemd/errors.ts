@@ -8,11 +8,12 @@ import { DoorwayError } from '../errors/index.js';
 export class LibsystemdUnavailableError extends DoorwayError {
   override readonly name = 'LibsystemdUnavailableError';
   readonly exitCode = 1;
-  readonly library: string;
+  /** The shared object that could not be opened (`libsystemd.so.0`). */
+  readonly soname: string;
 
-  constructor(library: string, reason: string) {
-    super(`cannot open ${library} for sd_notify (NOTIFY_SOCKET is set): ${oneLine(reason)}`);
-    this.library = library;
+  constructor(soname: string, reason: string) {
+    super(`cannot open ${soname} for sd_notify (NOTIFY_SOCKET is set): ${oneLine(reason)}`);
+    this.soname = soname;
   }
 }
 

@@ -19,8 +19,8 @@ export interface SystemdNotifierOptions {
   readonly env?: NotifierEnv;
   /** This process's pid, compared with WATCHDOG_PID; default `process.pid`. */
   readonly pid?: number;
-  /** The library to open; default `libsystemd.so.0`. */
-  readonly library?: string;
+  /** The shared object to open; default `libsystemd.so.0`. */
+  readonly soname?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -37,7 +37,7 @@ export class SystemdNotifier {
   readonly #socket: string | null;
   readonly #watchdogMs: number | null;
   readonly #ffi: typeof FfiRs | null;
-  readonly #library: string;
+  readonly #soname: string;
   readonly #key: string;
   #closed = false;
 
@@ -45,7 +45,7 @@ export class SystemdNotifier {
     const env = options.env ?? process.env;
     const socket = env.NOTIFY_SOCKET;
     this.#socket = socket === undefined || socket === '' ? null : socket;
-    this.#library = options.library ?? LIBSYSTEMD;
+    this.#soname = options.soname ?? LIBSYSTEMD;
     this.#key = `doorway-systemd-${String(++openedLibraries)}`;
     if (this.#socket === null) {
       this.#watchdogMs = null;
@@ -60,7 +60,7 @@ export class SystemdNotifier {
       );
     }
     this.#watchdogMs = watchdogIntervalFrom(env, options.pid ?? process.pid);
-    this.#ffi = openLibsystemd(this.#library, this.#key);
+    this.#ffi = openLibsystemd(this.#soname, this.#key);
   }
 
   /** True under systemd (NOTIFY_SOCKET set) until `close()`. */
@@ -119,7 +119,7 @@ export class SystemdNotifier {
       });
     } catch (err) {
       // ffi-rs throws when the symbol is missing: a library by that name that is not libsystemd.
-      throw new LibsystemdUnavailableError(this.#library, errorText(err));
+      throw new LibsystemdUnavailableError(this.#soname, errorText(err));
     }
     const what = state.slice(0, state.indexOf('='));
     if (sent < 0) {
@@ -149,17 +149,17 @@ function watchdogIntervalFrom(env: NotifierEnv, pid: number): number | null {
   return Math.max(1, Math.floor(usec / 2000));
 }
 
-function openLibsystemd(library: string, key: string): typeof FfiRs {
+function openLibsystemd(soname: string, key: string): typeof FfiRs {
   let ffi: typeof FfiRs;
   try {
     ffi = require('ffi-rs') as typeof FfiRs;
   } catch (err) {
-    throw new LibsystemdUnavailableError(library, `ffi-rs cannot be loaded: ${errorText(err)}`);
+    throw new LibsystemdUnavailableError(soname, `ffi-rs cannot be loaded: ${errorText(err)}`);
   }
   try {
-    ffi.open({ library: key, path: library });
+    ffi.open({ library: key, path: soname });
   } catch (err) {
-    throw new LibsystemdUnavailableError(library, errorText(err));
+    throw new LibsystemdUnavailableError(soname, errorText(err));
   }
   return ffi;
 }

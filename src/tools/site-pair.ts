@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { join, resolve } from 'node:path';
 import { MediaError } from '../errors/index.js';
 import { writeKeyPair } from '../keys/index.js';
-import type { RoleStatus } from '../ops/index.js';
+import { fetchRoleStatus, type RoleStatus } from '../ops/index.js';
 import { RestartLoop } from './restart-loop.js';
 
 export type SiteName = 'site-a' | 'site-b';
@@ -133,15 +133,8 @@ export async function fetchStatus(
   role: 'video' | 'audio' | 'all',
 ): Promise<RoleStatus | null> {
   const port = site.metricsPort + (role === 'audio' ? 1 : 0);
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/status.json`, {
-      signal: AbortSignal.timeout(1000),
-    });
-    if (!response.ok) return null;
-    return (await response.json()) as RoleStatus;
-  } catch {
-    return null;
-  }
+  const result = await fetchRoleStatus(`http://127.0.0.1:${port}/status.json`, 1000);
+  return result.ok ? result.status : null;
 }
 
 /**
@@ -164,7 +157,8 @@ async function freePortBlock(host: string): Promise<number> {
   throw new Error('no free block of ports for a site');
 }
 
-function udpFree(host: string, port: number): Promise<boolean> {
+/** Whether a UDP port can be bound on `host` right now. */
+export function udpFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     socket.once('error', () => {
