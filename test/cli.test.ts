@@ -72,7 +72,7 @@ describe('doorway CLI', () => {
         fps: 60,
       };
     });
-    const result = doorway('doctor', '--site', file, '--json');
+    const result = doorway('doctor', '--site', file, '--json', '--no-peer');
     assert.equal(result.status, 1);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { item: string; verdict: string }[] };
     assert.equal(report.ok, false);

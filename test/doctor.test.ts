@@ -33,6 +33,8 @@ function base(extra: Partial<DoctorOptions> = {}): DoctorOptions {
     hardwareDir: HARDWARE,
     manifestFile: join(REPO, 'build', 'manifest.json'),
     findLibrary: () => null,
+    // The example site's peer is not on this network; doctor-peer-*.test.ts cover the peer.
+    peer: false,
     ...extra,
   };
 }
@@ -44,8 +46,8 @@ function check(checks: readonly Check[], item: string): Check {
 }
 
 describe('doorway doctor', () => {
-  it('passes the build on a machine without devices when no site is given', () => {
-    const report = runDoctor(base({ roots: fakeRoots('bare', {}) }));
+  it('passes the build on a machine without devices when no site is given', async () => {
+    const report = await runDoctor(base({ roots: fakeRoots('bare', {}) }));
     assert.equal(report.ok, true, formatReport(report));
     assert.equal(check(report.checks, 'addon video').verdict, 'ok');
     assert.match(check(report.checks, 'addon video').detail, /libavcodec \d+\.\d+\.\d+/);
@@ -53,9 +55,11 @@ describe('doorway doctor', () => {
     assert.match(formatReport(report), /verdict: ready\n$/);
   });
 
-  it('fails what an appliance site needs and the machine lacks: camera, sound, NVIDIA', () => {
+  it('fails what an appliance site needs and the machine lacks: camera, sound, NVIDIA', async () => {
     const site = loadSiteConfig(writeSite(join(tmp.dir)), { hardwareDir: HARDWARE });
-    const report = runDoctor(base({ site, roots: fakeRoots('appliance-missing', { videos: ['video2'] }) }));
+    const report = await runDoctor(
+      base({ site, roots: fakeRoots('appliance-missing', { videos: ['video2'] }) }),
+    );
     assert.equal(report.ok, false);
     assert.equal(check(report.checks, 'camera').verdict, 'fail');
     assert.match(check(report.checks, 'camera').detail, /\/dev\/video0: no such device; found: .*video2/);
@@ -65,7 +69,7 @@ describe('doorway doctor', () => {
     assert.match(formatReport(report), /verdict: not ready\n$/);
   });
 
-  it('passes the devices of an appliance site once they are present', () => {
+  it('passes the devices of an appliance site once they are present', async () => {
     const dir = join(tmp.dir, 'present');
     mkdirSync(dir);
     const siteFile = writeSite(dir);
@@ -76,7 +80,7 @@ describe('doorway doctor', () => {
         ' 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n                      HDA Intel PCH at 0xf7f10000\n',
       nvidia: 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14',
     });
-    const report = runDoctor(
+    const report = await runDoctor(
       base({ site, roots, findLibrary: () => '/usr/lib/x86_64-linux-gnu/libcuda.so.1' }),
     );
     assert.equal(check(report.checks, 'camera').verdict, 'ok');
@@ -86,15 +90,15 @@ describe('doorway doctor', () => {
     assert.equal(check(report.checks, 'libcuda.so.1').verdict, 'ok');
   });
 
-  it('fails a missing build with what to do about it', () => {
-    const report = runDoctor(
+  it('fails a missing build with what to do about it', async () => {
+    const report = await runDoctor(
       base({ manifestFile: join(tmp.dir, 'none.json'), roots: fakeRoots('nobuild', {}) }),
     );
     assert.equal(report.ok, false);
     assert.match(check(report.checks, 'build').detail, /cannot read: no such file \(run make build\)/);
   });
 
-  it('accepts a PulseAudio site without a sound card, and a synthetic camera without /dev/video', () => {
+  it('accepts a PulseAudio site without a sound card, and a synthetic camera without /dev/video', async () => {
     const dir = join(tmp.dir, 'pulse');
     mkdirSync(dir);
     const site = loadSiteConfig(
@@ -108,9 +112,38 @@ describe('doorway doctor', () => {
       }),
       { hardwareDir: HARDWARE },
     );
-    const report = runDoctor(base({ site, roots: fakeRoots('pulse', {}) }));
+    const report = await runDoctor(base({ site, roots: fakeRoots('pulse', {}) }));
     assert.equal(check(report.checks, 'sound').verdict, 'ok');
     assert.equal(check(report.checks, 'cameras').verdict, 'info');
     assert.equal(check(report.checks, 'nvidia driver').verdict, 'info', 'dev needs no NVIDIA driver');
+  });
+
+  it('accepts synthetic audio without a sound card, and still wants one for a card device', async () => {
+    const dir = join(tmp.dir, 'synthetic');
+    mkdirSync(dir);
+    const audioSite = (audio: { capture: string; playback: string }): ReturnType<typeof loadSiteConfig> =>
+      loadSiteConfig(
+        writeSite(dir, (s) => {
+          s.profile = 'dev';
+          s.devices = {
+            camera: { source: 'synthetic', width: 1280, height: 720, fps: 60 },
+            display: { sink: 'headless', fullscreen: false },
+            audio,
+          };
+        }),
+        { hardwareDir: HARDWARE },
+      );
+    const roots = fakeRoots('synthetic', {});
+    for (const audio of [
+      { capture: 'synthetic:speech', playback: 'null' },
+      { capture: 'file:/srv/talk.wav', playback: 'file:/tmp/heard.wav' },
+    ]) {
+      const report = await runDoctor(base({ site: audioSite(audio), roots }));
+      assert.equal(check(report.checks, 'sound').verdict, 'ok', JSON.stringify(audio));
+    }
+    const card = await runDoctor(
+      base({ site: audioSite({ capture: 'synthetic', playback: 'default' }), roots }),
+    );
+    assert.equal(check(card.checks, 'sound').verdict, 'fail', 'a card speaker needs a card');
   });
 });

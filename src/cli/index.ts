@@ -59,17 +59,19 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   program
     .command('doctor')
-    .description('check the build, its native addons and the devices a site needs')
-    .option('--site <file>', 'site config to check against (devices, profile, keys)')
+    .description('check the build, its native addons, the devices a site needs and whether its peer answers')
+    .option('--site <file>', 'site config to check against (devices, profile, keys, peer)')
+    .option('--no-peer', 'with --site: skip the handshake with the peer')
     .option('--json', 'print the checks as JSON')
-    .action((options: { site?: string; json?: boolean }) => {
+    .action(async (options: { site?: string; peer: boolean; json?: boolean }) => {
       const hw = hardwareDir(root);
       const site = options.site === undefined ? undefined : loadSiteConfig(options.site, { hardwareDir: hw });
-      const report = runDoctor({
+      const report = await runDoctor({
         appRoot: root,
         hardwareDir: hw,
         manifestFile: manifestPath(root),
         ...(site === undefined ? {} : { site }),
+        peer: options.peer,
       });
       io.out(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       if (!report.ok) setExit(1);

@@ -1,15 +1,17 @@
 /**
  * `doorway doctor`: the build, its addons and the machine's devices, each with a verdict.
  * With a site config, what the site needs and is missing is a `fail`; without one, only a
- * broken build is.
+ * broken build is. With a site, it also tries a handshake with the peer per stream (peer.ts):
+ * a peer that is not up yet is a `warn`, since an appliance is often set up before its peer.
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SiteConfig } from '../config/index.js';
 import { DoorwayError } from '../errors/index.js';
-import { publicKeyOfFile } from '../keys/index.js';
+import { checkPrivateKeyFile, publicKeyOfFile } from '../keys/index.js';
 import { AudioAddon, VideoAddon, type ProbeResult } from '../media/index.js';
 import { readManifest, type BuildManifest, type Feature } from '../profiles/index.js';
+import { checkPeer } from './peer.js';
 import {
   findSharedLibrary,
   listDevNodes,
@@ -18,6 +20,8 @@ import {
   soundCards,
   type SystemRoots,
 } from './system.js';
+
+export { checkPeer, PEER_TIMEOUT_MS, type PeerCheckOptions } from './peer.js';
 
 export type Verdict = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -35,6 +39,10 @@ export interface DoctorOptions {
   readonly roots?: SystemRoots;
   /** Where the dynamic linker finds a library; injectable for tests. */
   readonly findLibrary?: (libname: string) => string | null;
+  /** With a site: try a handshake with its peer per stream (default true). */
+  readonly peer?: boolean;
+  /** How long the peer handshakes may take, both streams together, ms (default `PEER_TIMEOUT_MS`). */
+  readonly peerTimeoutMs?: number;
 }
 
 export interface DoctorReport {
@@ -44,7 +52,22 @@ export interface DoctorReport {
 
 const NVIDIA_FEATURES: readonly Feature[] = ['cuda', 'nvenc', 'nvdec'];
 
-export function runDoctor(options: DoctorOptions): DoctorReport {
+/** Every check: the machine's first, then (with a site) the peer's, which takes up to a timeout. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const checks = localChecks(options);
+  if (options.site !== undefined && options.peer !== false) {
+    checks.push(
+      ...(await checkPeer(
+        options.site,
+        options.peerTimeoutMs === undefined ? {} : { timeoutMs: options.peerTimeoutMs },
+      )),
+    );
+  }
+  return { checks, ok: checks.every((c) => c.verdict !== 'fail') };
+}
+
+/** What this machine and the site's files say, synchronously: nothing here waits on the network. */
+function localChecks(options: DoctorOptions): Check[] {
   const checks: Check[] = [];
   const roots = options.roots ?? REAL_ROOTS;
   const site = options.site;
@@ -114,17 +137,21 @@ export function runDoctor(options: DoctorOptions): DoctorReport {
   if (audio !== null) checks.push(...audioChecks(audio, site));
   checks.push(soundCheck(roots, site));
   checks.push(...nvidiaChecks(roots, manifest, site, options.findLibrary ?? findSharedLibrary));
-
-  return { checks, ok: checks.every((c) => c.verdict !== 'fail') };
+  return checks;
 }
 
-/** The private key must hold a key and be readable by its owner alone, as the daemon requires. */
+/**
+ * The private key, and the pre-shared key if any, must hold a key and be readable by their owner
+ * alone, as the daemon requires.
+ */
 function keyCheck(site: SiteConfig): Check {
   try {
+    const psk = site.presharedKeyPath;
+    if (psk !== undefined) checkPrivateKeyFile(psk);
     return {
       item: 'keys',
       verdict: 'ok',
-      detail: `${site.privateKeyPath} (0600), public key ${publicKeyOfFile(site.privateKeyPath)}`,
+      detail: `${site.privateKeyPath} (0600), public key ${publicKeyOfFile(site.privateKeyPath)}${psk === undefined ? '' : `; pre-shared key ${psk} (0600)`}`,
     };
   } catch (err) {
     return { item: 'keys', verdict: 'fail', detail: messageOf(err) };
@@ -283,7 +310,13 @@ function soundCheck(roots: SystemRoots, site: SiteConfig | undefined): Check {
   const detail = cards.length > 0 ? cards.join('; ') : 'no sound card (/proc/asound/cards lists none)';
   if (site === undefined) return { item: 'sound', verdict: 'info', detail };
   const { capture, playback } = site.devices.audio;
-  const needsCard = ![capture, playback].every((name) => name.startsWith('pulse') || name === 'none');
+  // Synthetic microphones and file or null speakers run without a card; so does a PulseAudio device.
+  const cardless = (name: string): boolean =>
+    name.startsWith('pulse') || name === 'none' || name.startsWith('file:');
+  const needsCard = !(
+    (cardless(capture) || capture.startsWith('synthetic')) &&
+    (cardless(playback) || playback === 'null')
+  );
   return { item: 'sound', verdict: cards.length > 0 || !needsCard ? 'ok' : 'fail', detail };
 }
 
