@@ -60,6 +60,12 @@ it('the same while starting up, or with the camera unplugged: fed, and explained
   assert.match(unplugged.notFlowingBecause ?? '', /the camera is gone/);
 });
 
+it('camera gone but its placeholder going out: fed, and the status says the room is not shown', () => {
+  const v = assessHealth({ ...flowing, outbound: [{ ...out, deviceLost: true }] });
+  assert.equal(v.feedWatchdog, true);
+  assert.equal(v.notFlowingBecause, 'the camera is gone; sending a placeholder until it is back');
+});
+
 it('media arriving but never decoded: starved', () => {
   const v = assessHealth({ ...flowing, inbound: [{ ...inb, stuck: true }] });
   assert.equal(v.feedWatchdog, false);

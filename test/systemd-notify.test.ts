@@ -1,98 +1,16 @@
 /**
  * SystemdNotifier against a real AF_UNIX datagram socket, as systemd's own: messages go through
- * libsystemd's sd_notify() and are read by a python3 listener (Node cannot bind a unix datagram
- * socket), which also reports the sender's pid from SCM_CREDENTIALS, as systemd checks it for
- * NotifyAccess=main.
+ * libsystemd's sd_notify() and are read by the python3 listener in test/support (Node cannot bind
+ * a unix datagram socket), which also reports the sender's pid from SCM_CREDENTIALS, as systemd
+ * checks it for NotifyAccess=main.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { LibsystemdUnavailableError, SystemdNotifier, SystemdNotifyError } from '../src/systemd/index.js';
+import { NotifyListener } from './support/notify-listener.js';
 import { scratch } from './support/tree.js';
-
-const LISTENER = String.raw`
-import json, socket, struct, sys
-address = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-s.bind('\0' + address[1:] if address.startswith('@') else address)
-print(json.dumps({'bound': True}), flush=True)
-while True:
-    data, ancillary, _flags, _addr = s.recvmsg(4096, socket.CMSG_SPACE(12))
-    pid = None
-    for level, kind, value in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-            pid = struct.unpack('iII', value[:12])[0]
-    print(json.dumps({'pid': pid, 'text': data.decode()}), flush=True)
-`;
-
-interface Datagram {
-  readonly pid: number | null;
-  readonly text: string;
-}
-
-/** A unix datagram socket that prints what it receives; `next()` waits for the next message. */
-class Listener {
-  readonly #child: ChildProcess;
-  readonly #received: Datagram[] = [];
-  readonly #waiting: ((d: Datagram) => void)[] = [];
-  #stderr = '';
-
-  private constructor(child: ChildProcess) {
-    this.#child = child;
-  }
-
-  static async start(address: string): Promise<Listener> {
-    const child = spawn('python3', ['-c', LISTENER, address], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const listener = new Listener(child);
-    child.stderr.on('data', (chunk: Buffer) => {
-      listener.#stderr += chunk.toString();
-    });
-    await new Promise<void>((resolve, reject) => {
-      let buffered = '';
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        reject(new Error(`listener exited (${String(code)}): ${listener.#stderr}`));
-      });
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-          const line = JSON.parse(buffered.slice(0, nl)) as { bound?: boolean } & Datagram;
-          buffered = buffered.slice(nl + 1);
-          if (line.bound === true) resolve();
-          else listener.#deliver({ pid: line.pid, text: line.text });
-        }
-      });
-    });
-    return listener;
-  }
-
-  #deliver(d: Datagram): void {
-    const waiter = this.#waiting.shift();
-    if (waiter === undefined) this.#received.push(d);
-    else waiter(d);
-  }
-
-  next(timeoutMs = 5000): Promise<Datagram> {
-    const ready = this.#received.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`no datagram within ${String(timeoutMs)} ms; listener stderr: ${this.#stderr}`));
-      }, timeoutMs);
-      this.#waiting.push((d) => {
-        clearTimeout(timer);
-        resolve(d);
-      });
-    });
-  }
-
-  stop(): void {
-    this.#child.kill();
-  }
-}
 
 const originalSocket = process.env.NOTIFY_SOCKET;
 afterEach(() => {
@@ -104,7 +22,7 @@ describe('SystemdNotifier through libsystemd', () => {
   it('sends READY, STATUS, WATCHDOG and STOPPING to a socket path, from this process', async () => {
     const tmp = scratch('notify');
     const path = join(tmp.dir, 'notify.sock');
-    const listener = await Listener.start(path);
+    const listener = await NotifyListener.start(path);
     try {
       process.env.NOTIFY_SOCKET = path;
       const notifier = new SystemdNotifier();
@@ -144,12 +62,13 @@ describe('SystemdNotifier through libsystemd', () => {
 
   it('sends to an abstract socket name starting with @', async () => {
     const name = `@doorway-notify-test-${String(process.pid)}-${randomBytes(4).toString('hex')}`;
-    const listener = await Listener.start(name);
+    const listener = await NotifyListener.start(name);
     try {
       process.env.NOTIFY_SOCKET = name;
       const notifier = new SystemdNotifier();
       assert.equal(notifier.ready(), true);
-      assert.deepEqual(await listener.next(), { pid: process.pid, text: 'READY=1' });
+      const ready = await listener.next();
+      assert.deepEqual({ pid: ready.pid, text: ready.text }, { pid: process.pid, text: 'READY=1' });
       notifier.close();
     } finally {
       listener.stop();

@@ -12,7 +12,10 @@ export interface OutboundHealth {
   readonly stream: 'video' | 'audio';
   /** Local media came out of the encoder recently. */
   readonly producing: boolean;
-  /** The device is gone (camera unplugged): not producing is then expected, not stuck. */
+  /**
+   * The device is gone (camera or microphone unplugged): not producing is then expected, not
+   * stuck; producing means a placeholder is going out.
+   */
   readonly deviceLost: boolean;
   readonly sessionUp: boolean;
   /** The peer's address for this stream, for the explanation. */
@@ -54,8 +57,12 @@ export function assessHealth(input: HealthInput): HealthVerdict {
   const stuck: string[] = [];
   const reasons: string[] = [];
   for (const out of input.outbound) {
+    const device = out.stream === 'video' ? 'camera' : 'microphone';
+    if (out.producing && out.deviceLost) {
+      // Media flows, but not the room: the peer sees the placeholder until the device is back.
+      reasons.push(`the ${device} is gone; sending a placeholder until it is back`);
+    }
     if (!out.producing) {
-      const device = out.stream === 'video' ? 'camera' : 'microphone';
       if (out.deviceLost) reasons.push(`the ${device} is gone; waiting for it to come back`);
       else if (!input.startingUp) stuck.push(`no ${out.stream} is coming out of the encoder`);
       else reasons.push(`the ${out.stream} encoder is starting`);

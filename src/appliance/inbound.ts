@@ -41,6 +41,8 @@ export class InboundLeg {
   #flowingSince: number | null = null;
   /** When a frame last came out of the decoder (video), µs. */
   #lastDecodedAt: number | null = null;
+  /** The least delay lip sync asked of the audio buffer, µs; null: never asked. */
+  #lipSyncDelayUs: number | null = null;
 
   constructor(options: InboundLegOptions) {
     const plan = options.plan;
@@ -97,10 +99,14 @@ export class InboundLeg {
     } else {
       this.#video = null;
       this.#audio = new AudioReceivePipeline({
-        addon: addonLoader(options.audioAddon, 'audio')(),
-        port: plan.port,
-        codec: 'opus',
-        blockFrames: 240,
+        ...(options.duplexAudio === undefined
+          ? {
+              addon: addonLoader(options.audioAddon, 'audio')(),
+              port: plan.port,
+              codec: 'opus',
+              blockFrames: 240,
+            }
+          : { duplex: options.duplexAudio }),
         clock: nowMicros,
         onDevice: (kind, detail) => {
           if (kind === 'lost') this.#onNotice({ kind: 'device-lost', device: 'speaker', detail });
@@ -120,6 +126,16 @@ export class InboundLeg {
       await this.link.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Lip sync: the least capture-to-speaker delay the audio buffer keeps, so the sound waits for
+   * slower pictures (audio only; a video leg ignores it).
+   */
+  setLipSyncDelayUs(us: number): void {
+    if (this.#audio === null) return;
+    this.#lipSyncDelayUs = us;
+    this.#audio.setMinDelayUs(us);
   }
 
   /** The peer's media reached the decoder or the speaker within the last two seconds. */
@@ -164,6 +180,7 @@ export class InboundLeg {
       framesLost: this.#framesLost,
       concealedPercent:
         jitter === undefined ? null : played > 0 ? round1((100 * jitter.concealedMs) / played) : 0,
+      lipSyncDelayMs: this.#lipSyncDelayUs === null ? null : round1(this.#lipSyncDelayUs / 1000),
       lastHeardAgoMs: heard === null ? null : Math.round((now - heard) / 1000),
     };
   }

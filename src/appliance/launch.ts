@@ -87,6 +87,10 @@ export async function launchRole(
       options.role === 'video' && opsHost !== null
         ? [{ role: 'audio', url: `http://${opsHost}:${site.ports.metrics + 1}/status.json` }]
         : [],
+    // The audio role's lip sync reads the pictures' latency from the video role, on the same host.
+    ...(options.role === 'audio' && opsHost !== null
+      ? { videoStatusUrl: `http://${opsHost}:${site.ports.metrics}/status.json` }
+      : {}),
     repair: options.repair,
     timings: { ...APPLIANCE_TIMINGS, ...options.timings },
     videoAddon: options.videoAddon,

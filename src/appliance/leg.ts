@@ -1,4 +1,5 @@
 /** What both kinds of leg take and tell. */
+import type { DuplexAudioEngine } from '../audio/index.js';
 import type { AudioAddon, VideoAddon } from '../media/index.js';
 import type { RepairCoder } from '../protocol/index.js';
 import type { SessionTimings } from '../session/index.js';
@@ -18,6 +19,8 @@ export interface LegOptions<Plan> {
   readonly timings?: Partial<SessionTimings>;
   readonly videoAddon?: () => VideoAddon;
   readonly audioAddon?: () => AudioAddon;
+  /** The sound port both audio legs share (the echo canceller's far end); absent: a port of its own. */
+  readonly duplexAudio?: DuplexAudioEngine;
   readonly onNotice: (notice: LegNotice) => void;
 }
 

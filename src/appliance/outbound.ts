@@ -32,7 +32,8 @@ export class OutboundLeg {
   #lastProducedAt: number | null = null;
   #keyframeRequests = 0;
   #targetBps: number;
-  #cameraLost = false;
+  /** The camera or microphone is gone (the engine reacquires it on its own). */
+  #deviceLost = false;
 
   /** Opens the devices and the encoder; a missing device or feature throws a one-line error now. */
   constructor(options: OutboundLegOptions) {
@@ -101,15 +102,18 @@ export class OutboundLeg {
         },
       });
     } else {
-      const addon = addonLoader(options.audioAddon, 'audio')();
       this.#video = null;
       this.#audio = new AudioSendPipeline({
-        addon,
-        port: plan.port,
-        codec: 'opus',
-        blockFrames: 240,
-        bitrateBps: plan.bitrateBps,
-        echoCancel: plan.echoCancel,
+        ...(options.duplexAudio === undefined
+          ? {
+              addon: addonLoader(options.audioAddon, 'audio')(),
+              port: plan.port,
+              codec: 'opus',
+              blockFrames: 240,
+              bitrateBps: plan.bitrateBps,
+              echoCancel: plan.echoCancel,
+            }
+          : { duplex: options.duplexAudio }),
         onPacket: (packet, captureUs) => {
           this.#produced++;
           this.#lastProducedAt = captureUs;
@@ -117,6 +121,7 @@ export class OutboundLeg {
           this.link.sendFrame(packet, { captureUs, keyframe: true });
         },
         onDevice: (kind, detail) => {
+          this.#deviceLost = kind === 'lost';
           if (kind === 'lost') this.#onNotice({ kind: 'device-lost', device: 'microphone', detail });
           else this.#onNotice({ kind: 'device-back', device: 'microphone' });
         },
@@ -135,8 +140,8 @@ export class OutboundLeg {
     return this.#lastProducedAt !== null && now - this.#lastProducedAt < PRODUCING_US;
   }
 
-  get cameraLost(): boolean {
-    return this.#cameraLost;
+  get deviceLost(): boolean {
+    return this.#deviceLost;
   }
 
   status(now: number): OutboundStatus {
@@ -146,6 +151,7 @@ export class OutboundLeg {
       stream: this.plan.stream,
       session: this.link.sessionState(now),
       producing: this.producing(now),
+      deviceLost: this.#deviceLost,
       framesPerS: round1(this.#frames.perSecond(this.#produced, now)),
       bitrateBps: Math.round(this.#bytes.perSecond((stream?.bytesSent ?? 0) * 8, now)),
       targetBitrateBps: this.#targetBps,
@@ -172,11 +178,11 @@ export class OutboundLeg {
         });
         break;
       case 'camera-lost':
-        this.#cameraLost = true;
+        this.#deviceLost = true;
         this.#onNotice({ kind: 'device-lost', device: 'camera', detail: event.reason });
         break;
       case 'camera-back':
-        this.#cameraLost = false;
+        this.#deviceLost = false;
         this.#onNotice({ kind: 'device-back', device: 'camera' });
         break;
       case 'encode-error':

@@ -46,7 +46,7 @@ export interface AudioOutPlan {
   readonly to: UdpAddress;
   readonly port: AudioPortOptions;
   readonly bitrateBps: number;
-  /** Echo cancellation: on for a real microphone. */
+  /** Echo cancellation: the site's choice, else on for a real microphone or a synthetic room. */
   readonly echoCancel: boolean;
 }
 
@@ -68,6 +68,18 @@ export interface RolePlan {
   readonly statusPagePort: number | null;
   /** This process carries only audio: raise every thread for it. */
   readonly prioritiseAudio: boolean;
+  /**
+   * The one sound port both audio legs share when the microphone and the speaker can be opened
+   * together (both sound-card devices, or both synthetic): the speaker's blocks are then the echo
+   * canceller's far end. Null: no audio here, or the two cannot share a port.
+   */
+  readonly duplexAudio: DuplexAudioPlan | null;
+}
+
+export interface DuplexAudioPlan {
+  readonly port: AudioPortOptions;
+  readonly bitrateBps: number;
+  readonly echoCancel: boolean;
 }
 
 export interface PlanOptions {
@@ -111,16 +123,18 @@ export function planRole(site: SiteConfig, role: RoleName, options: PlanOptions 
       fullscreen: site.devices.display.fullscreen,
     });
   }
+  let duplexAudio: DuplexAudioPlan | null = null;
   if (audio) {
     const capture = captureOf(site);
-    outbound.push({
-      stream: 'audio',
-      to: to('audio'),
-      port: capture,
-      bitrateBps: site.bitrate.audioKbps * 1000,
-      echoCancel: capture.port === 'portaudio',
-    });
-    inbound.push({ stream: 'audio', listen: listen('audio'), port: playbackOf(site) });
+    const playback = playbackOf(site);
+    const room = site.devices.audio.syntheticRoom;
+    const shared = sharedPort(site, capture, playback);
+    // A real microphone hears the room; a synthetic one only when the site gives it a room.
+    const echoCancel = site.devices.audio.echoCancel ?? (capture.port === 'portaudio' || room !== undefined);
+    const bitrateBps = site.bitrate.audioKbps * 1000;
+    outbound.push({ stream: 'audio', to: to('audio'), port: capture, bitrateBps, echoCancel });
+    inbound.push({ stream: 'audio', listen: listen('audio'), port: playback });
+    if (shared !== null) duplexAudio = { port: shared, bitrateBps, echoCancel };
   }
   return {
     role,
@@ -131,7 +145,45 @@ export function planRole(site: SiteConfig, role: RoleName, options: PlanOptions 
     opsPort: site.ports.metrics + (role === 'audio' ? STREAM_PORT_OFFSET.audio : 0),
     statusPagePort: role === 'audio' ? null : site.ports.status,
     prioritiseAudio: role === 'audio',
+    duplexAudio,
   };
+}
+
+/**
+ * The microphone and speaker as one port, when they can be one: two sound-card devices, or a
+ * synthetic source and sink (with the site's synthetic room between them). A sound-card
+ * microphone with a file speaker, or the other way round, cannot.
+ */
+function sharedPort(
+  site: SiteConfig,
+  capture: AudioPortOptions,
+  playback: AudioPortOptions,
+): AudioPortOptions | null {
+  const room = site.devices.audio.syntheticRoom;
+  if (capture.port === 'clocked' && playback.port === 'clocked') {
+    return {
+      port: 'clocked',
+      ...(capture.source === undefined ? {} : { source: capture.source }),
+      ...(playback.sink === undefined ? {} : { sink: playback.sink }),
+      markers: capture.markers === true || playback.markers === true,
+      ...(room === undefined ? {} : { roomEchoDelayMs: room.echoDelayMs, roomEchoGainDb: room.echoGainDb }),
+    };
+  }
+  if (room !== undefined) {
+    throw new ConfigError(
+      site.file,
+      'devices.audio.syntheticRoom',
+      'a synthetic room needs a synthetic capture and a null or file: playback',
+    );
+  }
+  if (capture.port === 'portaudio' && playback.port === 'portaudio') {
+    return {
+      port: 'portaudio',
+      ...(capture.capture === undefined ? {} : { capture: capture.capture }),
+      ...(playback.playback === undefined ? {} : { playback: playback.playback }),
+    };
+  }
+  return null;
 }
 
 /**

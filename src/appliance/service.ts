@@ -7,11 +7,13 @@
  */
 import { cpuUsage, memoryUsage } from 'node:process';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { DuplexAudioEngine, LipSync } from '../audio/index.js';
 import { System, ms, type Actor, type ActorStats, type Context, type SystemExit } from '../actors/index.js';
 import type { Logger } from '../log/index.js';
 import type { AudioAddon, VideoAddon } from '../media/index.js';
 import {
   DoorwayMetrics,
+  fetchRoleStatus,
   gatherSiteStatus,
   startOpsServer,
   type HistoryPoint,
@@ -24,10 +26,12 @@ import {
 } from '../ops/index.js';
 import type { RepairCoder } from '../protocol/index.js';
 import type { SessionTimings } from '../session/index.js';
+import { micros } from '../units/index.js';
 import { formatAddress, nowMicros } from '../udp/index.js';
 import { assessHealth } from './health.js';
 import { InboundLeg } from './inbound.js';
 import type { LinkKeys } from './link.js';
+import { addonLoader } from './leg.js';
 import { OutboundLeg, type LegNotice } from './outbound.js';
 import type { RolePlan } from './plan.js';
 
@@ -55,6 +59,11 @@ export interface DoorwayServiceOptions {
   readonly timings?: Partial<SessionTimings>;
   readonly videoAddon?: () => VideoAddon;
   readonly audioAddon?: () => AudioAddon;
+  /**
+   * The video role's status JSON, for the audio role's lip sync: the sound waits for pictures that
+   * another process shows. A role that plays both reads its own video leg instead.
+   */
+  readonly videoStatusUrl?: string;
 }
 
 type Leg = OutboundLeg | InboundLeg;
@@ -66,6 +75,11 @@ const STARTUP_GRACE_US = 10_000_000;
 /** The outbound direction counts as quiet (worth a fresh handshake) after this long unheard. */
 const QUIET_US = 1_000_000;
 const HISTORY_POINTS = 120;
+/**
+ * Latency samples come once a second (and the video role's a fetch later): a side counts as gone
+ * only after three missed samples, so lip sync does not let go of its delay on one late reply.
+ */
+const LIP_SYNC_STALE_US = 3_500_000;
 
 export class DoorwayService {
   readonly #options: DoorwayServiceOptions;
@@ -84,6 +98,13 @@ export class DoorwayService {
   #inboundHandshakes = new Map<string, number>();
   #healthy = true;
   #lastStatusText = '';
+  /** Audio waits for slower video; null when this role plays no audio. */
+  readonly #lipSync: LipSync | null;
+  #videoFetchInFlight = false;
+  /** `atMs` of the video role's status last fed to lip sync. */
+  #videoStatusAt = 0;
+  /** The sound port both audio legs share, made when the first of them opens. */
+  #duplexAudio: DuplexAudioEngine | null = null;
 
   private constructor(options: DoorwayServiceOptions) {
     this.#options = options;
@@ -94,6 +115,9 @@ export class DoorwayService {
       // again a second later, forever. Within one process, a few quick retries first.
       restartIntensity: { maxRestarts: 5, period: ms(30_000) },
     });
+    this.#lipSync = options.plan.inbound.some((i) => i.stream === 'audio')
+      ? new LipSync({ staleAfterUs: micros(LIP_SYNC_STALE_US) })
+      : null;
     this.#status = this.#sample();
   }
 
@@ -146,16 +170,20 @@ export class DoorwayService {
     const onNotice = (notice: LegNotice): void => {
       this.#notice(notice);
     };
+    const duplex = (stream: 'video' | 'audio'): { duplexAudio?: DuplexAudioEngine } => {
+      const engine = stream === 'audio' ? this.#duplexAudioEngine() : undefined;
+      return engine === undefined ? {} : { duplexAudio: engine };
+    };
     for (const out of plan.outbound) {
       this.#spawnLeg(
         `${out.stream}-out`,
-        () => new OutboundLeg({ ...this.#legOptions(), plan: out, onNotice }),
+        () => new OutboundLeg({ ...this.#legOptions(), ...duplex(out.stream), plan: out, onNotice }),
       );
     }
     for (const inb of plan.inbound) {
       this.#spawnLeg(
         `${inb.stream}-in`,
-        () => new InboundLeg({ ...this.#legOptions(), plan: inb, onNotice }),
+        () => new InboundLeg({ ...this.#legOptions(), ...duplex(inb.stream), plan: inb, onNotice }),
       );
     }
     const monitor = this.#monitorActor();
@@ -229,6 +257,21 @@ export class DoorwayService {
       ...(o.videoAddon === undefined ? {} : { videoAddon: o.videoAddon }),
       ...(o.audioAddon === undefined ? {} : { audioAddon: o.audioAddon }),
     };
+  }
+
+  /** The audio legs' shared port; made on first use so a missing addon fails the leg, not the role. */
+  #duplexAudioEngine(): DuplexAudioEngine | undefined {
+    const plan = this.#options.plan.duplexAudio;
+    if (plan === null) return undefined;
+    this.#duplexAudio ??= new DuplexAudioEngine({
+      addon: addonLoader(this.#options.audioAddon, 'audio')(),
+      port: plan.port,
+      codec: 'opus',
+      bitrateBps: plan.bitrateBps,
+      blockFrames: 240,
+      echoCancel: plan.echoCancel,
+    });
+    return this.#duplexAudio;
   }
 
   /** A leg as an actor: opened in `started`, closed in `stopped`, rebuilt by the supervisor on failure. */
@@ -318,12 +361,59 @@ export class DoorwayService {
 
   #onSample(): void {
     this.#status = this.#sample();
+    this.#syncLips(this.#status);
     this.#metrics.update(this.#status);
     const text = this.#status.notFlowingBecause ?? 'media flowing both ways';
     if (text !== this.#lastStatusText) {
       this.#lastStatusText = text;
       this.#notify((n) => n.status(text));
     }
+  }
+
+  /**
+   * Lip sync, once a second: this role's audio latency, and the pictures' from its own video leg or
+   * from the video role's status; the audio buffer then keeps at least the delay that lines them up.
+   */
+  #syncLips(status: RoleStatus): void {
+    const sync = this.#lipSync;
+    if (sync === null) return;
+    const now = micros(nowMicros());
+    const audio = status.inbound.find((i) => i.stream === 'audio');
+    const audioMs = audio?.flowing === true ? audio.latencyMs.p50 : null;
+    if (audioMs !== null && audioMs >= 0) sync.addAudioLatency(now, micros(Math.round(audioMs * 1000)));
+    const video = status.inbound.find((i) => i.stream === 'video');
+    if (video !== undefined) this.#addVideoLatency(video);
+    else if (this.#options.videoStatusUrl !== undefined)
+      this.#fetchVideoLatency(this.#options.videoStatusUrl);
+    const delay = sync.update(now);
+    for (const leg of this.#legs.values()) {
+      if (leg instanceof InboundLeg && leg.plan.stream === 'audio') leg.setLipSyncDelayUs(delay);
+    }
+  }
+
+  #addVideoLatency(video: RoleStatus['inbound'][number]): void {
+    const ms = video.flowing ? video.latencyMs.p50 : null;
+    if (ms === null || ms < 0) return;
+    this.#lipSync?.addVideoLatency(micros(nowMicros()), micros(Math.round(ms * 1000)));
+  }
+
+  /** One fetch at a time; a failed one is skipped (the video role may be restarting). */
+  #fetchVideoLatency(url: string): void {
+    if (this.#videoFetchInFlight) return;
+    this.#videoFetchInFlight = true;
+    void fetchRoleStatus(url, 800)
+      .then((result) => {
+        if (!result.ok || result.status.atMs === this.#videoStatusAt) return;
+        this.#videoStatusAt = result.status.atMs;
+        const video = result.status.inbound.find((i) => i.stream === 'video');
+        if (video !== undefined) this.#addVideoLatency(video);
+      })
+      .catch((err: unknown) => {
+        this.#recordError(`lip sync: ${messageOf(err)}`);
+      })
+      .finally(() => {
+        this.#videoFetchInFlight = false;
+      });
   }
 
   #sample(): RoleStatus {
@@ -355,7 +445,7 @@ export class DoorwayService {
         outHealth.push({
           stream: st.stream,
           producing: st.producing,
-          deviceLost: leg.cameraLost,
+          deviceLost: leg.deviceLost,
           sessionUp: st.session === 'established' || st.session === 'insecure',
           peer: formatAddress(leg.plan.to),
           initiationsSent: leg.link.initiationsSent,

@@ -20,6 +20,13 @@ export {
   type LipSyncStats,
 } from './lip-sync.js';
 export { AUDIO_PROCESS_NICE, raiseAudioProcessPriority, type ProcessScheduling } from './priority.js';
+export {
+  DuplexAudioEngine,
+  DuplexAudioError,
+  type AudioPortSetup,
+  type DuplexAudioEngineOptions,
+  type DuplexSide,
+} from './duplex-engine.js';
 export { AudioSendPipeline, type AudioSendPipelineOptions, type AudioSendStats } from './send-pipeline.js';
 export {
   AudioReceivePipeline,

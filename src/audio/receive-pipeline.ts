@@ -4,26 +4,38 @@
  * stretch, conceal) and the native engine decodes it into the playback queue. Payloads are copied
  * into a preallocated slab on arrival, because the transport reuses its buffers.
  */
-import type { AudioAddon, AudioEngine, AudioEngineStats, AudioPortOptions } from '../media/index.js';
+import type {
+  AudioAddon,
+  AudioEngine,
+  AudioEngineEvent,
+  AudioEngineStats,
+  AudioPortOptions,
+} from '../media/index.js';
 import { micros, type Micros } from '../units/index.js';
+import type { DuplexAudioEngine } from './duplex-engine.js';
 import {
   AudioJitterBuffer,
   type AudioJitterBufferOptions,
   type AudioJitterBufferStats,
 } from './jitter-buffer.js';
 
-export interface AudioReceivePipelineOptions {
-  readonly addon: AudioAddon;
-  readonly port: AudioPortOptions;
-  readonly codec: 'opus' | 'pcm';
-  /** Block length: 240 frames (5 ms) or 480 (10 ms); the sender's. */
-  readonly blockFrames: 240 | 480;
+export type AudioReceivePipelineOptions = (
+  | {
+      readonly addon: AudioAddon;
+      readonly port: AudioPortOptions;
+      readonly codec: 'opus' | 'pcm';
+      /** Block length: 240 frames (5 ms) or 480 (10 ms); the sender's. */
+      readonly blockFrames: 240 | 480;
+    }
+  /** The receive side of a port shared with the send pipeline: what it plays is the canceller's far end. */
+  | { readonly duplex: DuplexAudioEngine }
+) & {
   /** Jitter buffer tuning; its block length comes from `blockFrames`. */
   readonly jitter?: Omit<AudioJitterBufferOptions, 'blockUs' | 'sampleRate'>;
   /** The clock every `now` is read from, µs realtime (the engine reports on the same clock). */
   readonly clock: () => number;
   readonly onDevice?: (kind: 'lost' | 'reacquired', detail: string) => void;
-}
+};
 
 /**
  * Blocks kept queued behind the one playing: about 10 ms, which a JS pause on a busy machine must
@@ -55,6 +67,7 @@ const MAX_MARKERS = 4096;
 
 export class AudioReceivePipeline {
   readonly #engine: AudioEngine;
+  readonly #duplex: DuplexAudioEngine | null;
   readonly #buffer: AudioJitterBuffer<Slot>;
   readonly #clock: () => number;
   readonly #slots: Uint8Array[];
@@ -74,12 +87,13 @@ export class AudioReceivePipeline {
   #gapBlocks = 0;
 
   constructor(options: AudioReceivePipelineOptions) {
+    const blockFrames = 'duplex' in options ? options.duplex.blockFrames : options.blockFrames;
     this.#buffer = new AudioJitterBuffer<Slot>({
       // A doorway's path is short and steady: start near it rather than at NetEQ's cautious 20 ms;
       // the target rises at once with measured jitter.
       initialTargetUs: micros(5000),
       ...options.jitter,
-      blockUs: micros((options.blockFrames * 1e6) / 48_000),
+      blockUs: micros((blockFrames * 1e6) / 48_000),
     });
     this.#blockUs = (this.#buffer.blockFrames * 1e6) / 48_000;
     this.#queueBlocks = Math.max(1, Math.round(QUEUE_US / this.#blockUs));
@@ -88,38 +102,41 @@ export class AudioReceivePipeline {
     const slab = new ArrayBuffer(count * SLOT_BYTES);
     this.#slots = Array.from({ length: count }, (_, i) => new Uint8Array(slab, i * SLOT_BYTES, SLOT_BYTES));
     this.#clock = options.clock;
-    this.#engine = options.addon.createEngine(
-      {
-        ...options.port,
-        codec: options.codec,
-        blockFrames: options.blockFrames,
-        send: false,
-      },
-      (event) => {
-        switch (event.kind) {
-          case 'block':
-            // Silence played while the buffer was playing is a gap; before the start it is not.
-            if (this.#buffer.playing) this.#gapBlocks += event.underruns - this.#underruns;
-            this.#underruns = event.underruns;
-            this.#tick(event.queued, event.dacUs);
-            return;
-          case 'marker-played':
-            if (this.#markers.length >= MAX_MARKERS) this.#markers.shift();
-            this.#markers.push(event.dacUs);
-            return;
-          case 'lost':
-          case 'reacquired':
-            options.onDevice?.(event.kind, event.detail);
-            return;
-          case 'marker-captured':
-            return;
-        }
-      },
-    );
+    const onEvent = (event: AudioEngineEvent): void => {
+      switch (event.kind) {
+        case 'block':
+          // Silence played while the buffer was playing is a gap; before the start it is not.
+          if (this.#buffer.playing) this.#gapBlocks += event.underruns - this.#underruns;
+          this.#underruns = event.underruns;
+          this.#tick(event.queued, event.dacUs);
+          return;
+        case 'marker-played':
+          if (this.#markers.length >= MAX_MARKERS) this.#markers.shift();
+          this.#markers.push(event.dacUs);
+          return;
+        case 'lost':
+        case 'reacquired':
+          options.onDevice?.(event.kind, event.detail);
+          return;
+        case 'marker-captured':
+          return;
+      }
+    };
+    if ('duplex' in options) {
+      this.#duplex = options.duplex;
+      this.#engine = options.duplex.attach('receive', onEvent);
+    } else {
+      this.#duplex = null;
+      this.#engine = options.addon.createEngine(
+        { ...options.port, codec: options.codec, blockFrames, send: false },
+        onEvent,
+      );
+    }
   }
 
   start(): void {
-    this.#engine.start();
+    if (this.#duplex === null) this.#engine.start();
+    else this.#duplex.start('receive');
   }
 
   /** One audio frame from the transport; `captureUs` already on this side's clock. */
@@ -167,8 +184,10 @@ export class AudioReceivePipeline {
     };
   }
 
+  /** Closes its own port, or leaves the shared one (the send side may still be capturing). */
   close(): void {
-    this.#engine.close();
+    if (this.#duplex === null) this.#engine.close();
+    else this.#duplex.detach('receive');
   }
 
   /**

@@ -3,22 +3,21 @@
  * (echo cancellation, noise suppression, gain) and encodes on its own thread; this class hands each
  * encoded block to the transport. Samples never reach JS.
  */
-import type { AudioAddon, AudioEngine, AudioEngineStats, AudioPortOptions } from '../media/index.js';
+import type { AudioEngine, AudioEngineEvent, AudioEngineStats } from '../media/index.js';
+import type { AudioPortSetup, DuplexAudioEngine } from './duplex-engine.js';
 
-export interface AudioSendPipelineOptions {
-  readonly addon: AudioAddon;
-  readonly port: AudioPortOptions;
-  readonly codec: 'opus' | 'pcm';
-  readonly bitrateBps: number;
-  /** Block length: 240 frames (5 ms) or 480 (10 ms). */
-  readonly blockFrames: 240 | 480;
-  /** Echo cancellation, noise suppression and gain control (feature apm). */
-  readonly echoCancel: boolean;
-  /** One encoded block; `packet` is valid only during the call. */
-  readonly onPacket: (packet: Uint8Array, captureUs: number, seq: number) => void;
-  /** The device went away or came back. */
-  readonly onDevice?: (kind: 'lost' | 'reacquired', detail: string) => void;
-}
+export type AudioSendPipelineOptions =
+  /** A port of the pipeline's own, with its codec and echo canceller. */
+  (
+    | AudioPortSetup
+    /** The send side of a port shared with the receive pipeline: the echo canceller's far end. */
+    | { readonly duplex: DuplexAudioEngine }
+  ) & {
+    /** One encoded block; `packet` is valid only during the call. */
+    readonly onPacket: (packet: Uint8Array, captureUs: number, seq: number) => void;
+    /** The device went away or came back. */
+    readonly onDevice?: (kind: 'lost' | 'reacquired', detail: string) => void;
+  };
 
 export interface AudioSendStats {
   readonly packets: number;
@@ -33,46 +32,55 @@ const MAX_MARKERS = 4096;
 
 export class AudioSendPipeline {
   readonly #engine: AudioEngine;
+  readonly #duplex: DuplexAudioEngine | null;
   readonly #markers: number[] = [];
   #packets = 0;
   #bytes = 0;
 
   /** Opens the port, codec and echo canceller; a missing device or feature is a MediaError now. */
   constructor(options: AudioSendPipelineOptions) {
-    this.#engine = options.addon.createEngine(
-      {
-        ...options.port,
-        codec: options.codec,
-        bitrateBps: options.bitrateBps,
-        blockFrames: options.blockFrames,
-        echoCancel: options.echoCancel,
-        send: true,
-      },
-      (event) => {
-        switch (event.kind) {
-          case 'block':
-            if (event.packet === null) return;
-            this.#packets++;
-            this.#bytes += event.packet.length;
-            options.onPacket(event.packet, event.captureUs, event.seq);
-            return;
-          case 'marker-captured':
-            if (this.#markers.length >= MAX_MARKERS) this.#markers.shift();
-            this.#markers.push(event.captureUs);
-            return;
-          case 'lost':
-          case 'reacquired':
-            options.onDevice?.(event.kind, event.detail);
-            return;
-          case 'marker-played':
-            return;
-        }
-      },
-    );
+    const onEvent = (event: AudioEngineEvent): void => {
+      switch (event.kind) {
+        case 'block':
+          if (event.packet === null) return;
+          this.#packets++;
+          this.#bytes += event.packet.length;
+          options.onPacket(event.packet, event.captureUs, event.seq);
+          return;
+        case 'marker-captured':
+          if (this.#markers.length >= MAX_MARKERS) this.#markers.shift();
+          this.#markers.push(event.captureUs);
+          return;
+        case 'lost':
+        case 'reacquired':
+          options.onDevice?.(event.kind, event.detail);
+          return;
+        case 'marker-played':
+          return;
+      }
+    };
+    if ('duplex' in options) {
+      this.#duplex = options.duplex;
+      this.#engine = options.duplex.attach('send', onEvent);
+    } else {
+      this.#duplex = null;
+      this.#engine = options.addon.createEngine(
+        {
+          ...options.port,
+          codec: options.codec,
+          bitrateBps: options.bitrateBps,
+          blockFrames: options.blockFrames,
+          echoCancel: options.echoCancel,
+          send: true,
+        },
+        onEvent,
+      );
+    }
   }
 
   start(): void {
-    this.#engine.start();
+    if (this.#duplex === null) this.#engine.start();
+    else this.#duplex.start('send');
   }
 
   setBitrate(bps: number): void {
@@ -88,7 +96,9 @@ export class AudioSendPipeline {
     };
   }
 
+  /** Closes its own port, or leaves the shared one (the receive side may still be playing). */
   stop(): void {
-    this.#engine.close();
+    if (this.#duplex === null) this.#engine.close();
+    else this.#duplex.detach('send');
   }
 }

@@ -62,7 +62,25 @@ export const SiteFileSchema = z.strictObject({
     encoder: z.enum(ENCODERS).optional(),
     decoder: z.enum(DECODERS).optional(),
     display: z.strictObject({ sink: z.enum(DISPLAYS).optional(), fullscreen: z.boolean() }),
-    audio: z.strictObject({ capture: z.string().min(1), playback: z.string().min(1) }),
+    audio: z.strictObject({
+      capture: z.string().min(1),
+      playback: z.string().min(1),
+      /**
+       * Echo cancellation with noise suppression and gain control. Default: on for a sound-card
+       * microphone or a synthetic room; off for a speakerphone that cancels its own echo.
+       */
+      echoCancel: z.boolean().optional(),
+      /**
+       * Sites whose microphone and speaker are both synthetic: a room in which what the speaker
+       * plays reaches the microphone, so the echo canceller has an echo to remove without hardware.
+       */
+      syntheticRoom: z
+        .strictObject({
+          echoDelayMs: z.number().int().min(0).max(500),
+          echoGainDb: z.number().int().min(-60).max(0),
+        })
+        .optional(),
+    }),
   }),
   bitrate: z
     .strictObject({ videoMinKbps: Kbps, videoMaxKbps: Kbps, audioKbps: Kbps.max(510) })

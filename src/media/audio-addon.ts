@@ -40,6 +40,12 @@ export type AudioPortOptions =
       readonly sink?: string;
       /** Output latency the synthetic sink adds, frames at 48 kHz (default 240). */
       readonly sinkLatencyFrames?: number;
+      /**
+       * A room between sink and source: the microphone also hears what the speaker played this
+       * many ms later (0..500), at `roomEchoGainDb` (-60..0, default -10). Leave out for none.
+       */
+      readonly roomEchoDelayMs?: number;
+      readonly roomEchoGainDb?: number;
       /** Report marker bursts captured and played (source `markers`). */
       readonly markers?: boolean;
     };

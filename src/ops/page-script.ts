@@ -216,7 +216,8 @@ export const PAGE_SCRIPT = String.raw`
     site.roles.forEach(function (role) {
       role.outbound.forEach(function (out) {
         rows.push({ cells: [role.role, out.stream, 'to peer', sessionBadge(out.session),
-          yesNo(out.producing, 'producing', 'not producing')] });
+          out.deviceLost ? h('span', { class: 'badge fail' }, out.stream === 'video' ? 'camera lost' : 'microphone lost')
+            : yesNo(out.producing, 'producing', 'not producing')] });
       });
       role.inbound.forEach(function (inb) {
         rows.push({ cells: [role.role, inb.stream, 'from peer', sessionBadge(inb.session),

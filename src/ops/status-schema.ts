@@ -16,6 +16,7 @@ const outbound = z.looseObject({
   stream,
   session,
   producing: z.boolean(),
+  deviceLost: z.boolean(),
   framesPerS: z.number(),
   bitrateBps: z.number(),
   targetBitrateBps: z.number(),
@@ -38,6 +39,7 @@ const inbound = z.looseObject({
   retransmitted: z.number(),
   framesLost: z.number(),
   concealedPercent: nullableNumber,
+  lipSyncDelayMs: nullableNumber,
   lastHeardAgoMs: nullableNumber,
 });
 

@@ -23,6 +23,8 @@ export interface OutboundStatus {
   readonly session: SessionState;
   /** Local media is being produced (camera frames encoded, microphone blocks encoded). */
   readonly producing: boolean;
+  /** Its camera or microphone is gone; a video placeholder may still be going out. */
+  readonly deviceLost: boolean;
   readonly framesPerS: number;
   readonly bitrateBps: number;
   /** What rate control currently allows, bit/s. */
@@ -55,6 +57,8 @@ export interface InboundStatus {
   readonly framesLost: number;
   /** Audio only: share of played time that was concealment since start, %. */
   readonly concealedPercent: number | null;
+  /** Audio only: the delay lip sync adds so the sound waits for slower pictures, ms; null: none. */
+  readonly lipSyncDelayMs: number | null;
   /** Milliseconds since the peer was last heard on this stream; null if never. */
   readonly lastHeardAgoMs: number | null;
 }

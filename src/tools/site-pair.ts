@@ -33,8 +33,17 @@ export interface SitePairOptions {
   readonly camera?: { readonly width: number; readonly height: number; readonly fps: number };
   /** Each site's speaker: `null`, or `file:PATH.wav`; default null. */
   readonly playback?: (site: SiteName) => string;
+  /** Each site's microphone: `synthetic[:kind]` or `file:PATH.wav`; default `synthetic:speech`. */
+  readonly capture?: (site: SiteName) => string;
+  /** Each site's audio options beyond its devices: a synthetic room, echo cancellation. */
+  readonly audio?: (site: SiteName) => SiteAudioExtras;
   /** Send each site's media here instead of to the other site (a relay in between); by site. */
   readonly peerPortOverride?: Partial<Record<SiteName, number>>;
+}
+
+export interface SiteAudioExtras {
+  readonly syntheticRoom?: { readonly echoDelayMs: number; readonly echoGainDb: number };
+  readonly echoCancel?: boolean;
 }
 
 export interface SitePair {
@@ -78,7 +87,11 @@ export async function writeSitePair(given: SitePairOptions): Promise<SitePair> {
         encoder: 'x264',
         decoder: 'software',
         display: { sink: 'headless', fullscreen: false },
-        audio: { capture: 'synthetic:speech', playback: options.playback?.(name) ?? 'null' },
+        audio: {
+          capture: options.capture?.(name) ?? 'synthetic:speech',
+          playback: options.playback?.(name) ?? 'null',
+          ...options.audio?.(name),
+        },
       },
       bitrate: { videoMinKbps: 300, videoMaxKbps: 4000, audioKbps: 96 },
     };

@@ -47,6 +47,18 @@ export function prepareCameraEmulator(): { preload: string } | { skip: string } 
 }
 
 /**
+ * The environment that makes a process see the emulated camera at EMULATED_CAMERA: the preload
+ * library and the emulated camera's knobs (EMUCAM_*; see the fixture's header). For processes
+ * started whole, such as `doorway run`, rather than a scenario in `runWithEmulatedCamera`.
+ */
+export function emulatedCameraEnv(
+  library: string,
+  knobs: Record<string, string> = {},
+): Record<string, string> {
+  return { LD_PRELOAD: library, EMUCAM_PATH: EMULATED_CAMERA, ...knobs };
+}
+
+/**
  * Runs `body` (the inside of an async JS function) in a child node process with the emulated camera
  * preloaded and returns what it returns. In scope: `video` (VideoAddon), `device` (the emulated
  * camera's path), `sleep(ms)` and `until(what, done, timeoutMs)`. `env` sets the emulated camera's
@@ -77,7 +89,7 @@ ${body}
 process.stdout.write(JSON.stringify(result));
 `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, LD_PRELOAD: library, EMUCAM_PATH: EMULATED_CAMERA, ...env },
+    env: { ...process.env, ...emulatedCameraEnv(library, env) },
     encoding: 'utf8',
     timeout: timeoutMs,
   });

@@ -1,6 +1,7 @@
 /** A site of a pair run inside the test process: its service's snapshots are read directly. */
 import { launchRole, type DoorwayService, type ServiceNotifier } from '../../src/appliance/index.js';
 import { createLogRoot } from '../../src/log/index.js';
+import type { RoleName } from '../../src/ops/index.js';
 import type { PairSite } from '../../src/tools/site-pair.js';
 import { transportRepair } from '../../src/tools/repair.js';
 import { loadAudioAddon, loadVideoAddon } from '../../src/tools/sender.js';
@@ -40,16 +41,17 @@ export class RecordingNotifier implements ServiceNotifier {
   }
 }
 
-/** Starts one site, every stream in this process, with a recording notifier. */
+/** Starts one site, every stream (or one role's) in this process, with a recording notifier. */
 export async function startSiteInProcess(
   site: PairSite,
   notifier: RecordingNotifier = new RecordingNotifier(),
   opsHost: string | null = null,
+  role: RoleName = 'all',
 ): Promise<{ service: DoorwayService; notifier: RecordingNotifier }> {
   const log = createLogRoot({ level: 'warn' }).component(site.name);
   const { service } = await launchRole({
     siteFile: site.file,
-    role: 'all',
+    role,
     hardwareDir: HARDWARE,
     stateDir: site.stateDir,
     listenHost: site.host,

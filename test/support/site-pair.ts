@@ -1,6 +1,7 @@
 /** The site pair of `make demo` for tests: wait on the roles' status JSON. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SiteFile } from '../../src/config/index.js';
 import type { RoleStatus } from '../../src/ops/index.js';
 import { fetchStatus, type PairSite } from '../../src/tools/site-pair.js';
 import { REPO } from './tree.js';
@@ -44,4 +45,11 @@ export function receiving(stream: 'video' | 'audio'): (status: RoleStatus) => bo
 /** Since when (unix ms) media of `stream` has flowed into this role; null if it does not. */
 export function flowingSince(status: RoleStatus, stream: 'video' | 'audio'): number | null {
   return status.inbound.find((i) => i.stream === stream)?.flowingSinceMs ?? null;
+}
+
+/** Gives a site of the pair another camera: the pair writes the synthetic camera for both sites. */
+export function setSiteCamera(site: PairSite, camera: SiteFile['devices']['camera']): void {
+  const file = JSON.parse(readFileSync(site.file, 'utf8')) as SiteFile;
+  const edited: SiteFile = { ...file, devices: { ...file.devices, camera } };
+  writeFileSync(site.file, `${JSON.stringify(edited, null, 2)}\n`);
 }

@@ -175,6 +175,13 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
       c.format = format_;
       c.queue_blocks = queue_blocks;
       c.sink_latency_frames = GetInt(o, "sinkLatencyFrames", 240, 0, 48000);
+      // The room's delay is counted from the speaker, so the sink's own latency comes on top.
+      const int echo_delay_ms = GetInt(o, "roomEchoDelayMs", -1, -1, 500);
+      if (echo_delay_ms >= 0) {
+        c.room_echo_delay_frames = c.sink_latency_frames + echo_delay_ms * (kSampleRate / 1000);
+        c.room_echo_gain =
+            static_cast<float>(std::pow(10.0, GetInt(o, "roomEchoGainDb", -10, -60, 0) / 20.0));
+      }
       if (GetBool(o, "markers", false)) c.markers = this;
       port_ = NewClockedPort(c);
     } else {

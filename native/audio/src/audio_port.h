@@ -114,6 +114,11 @@ struct ClockedPortOptions {
   int queue_blocks = 16;
   // Samples of output latency the sink adds after a block leaves the queue (a card's buffer).
   int sink_latency_frames = 240;
+  // A room between the sink and the source: what the speaker plays reaches the microphone this
+  // many frames after it leaves the queue (sink latency included), scaled by `room_echo_gain`.
+  // Negative: no room, the microphone hears only its source.
+  int room_echo_delay_frames = -1;
+  float room_echo_gain = 0.0f;
   // For the "markers" source; must outlive the port. Null: not reported.
   class MarkerListener* markers = nullptr;
 };

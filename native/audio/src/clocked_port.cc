@@ -297,7 +297,11 @@ class ClockedPort : public AudioPort {
       : options_(options),
         playback_(options.queue_blocks, options.format.block_samples()),
         capture_block_(options.format.block_samples()),
-        played_block_(options.format.block_samples()) {}
+        played_block_(options.format.block_samples()),
+        room_(options.room_echo_delay_frames < 0
+                  ? 0
+                  : static_cast<size_t>(options.format.channels) *
+                        (options.room_echo_delay_frames + options.format.block_frames)) {}
   ~ClockedPort() override { Stop(); }
 
   bool Start(PortListener* listener, std::string* error) override {
@@ -340,7 +344,11 @@ class ClockedPort : public AudioPort {
   }
   const AudioFormat& format() const override { return options_.format; }
   std::string Describe() const override {
-    return "clocked port (source " + options_.source + ", sink " + options_.sink + ", " +
+    const std::string room =
+        options_.room_echo_delay_frames < 0
+            ? ""
+            : ", room echo after " + std::to_string(options_.room_echo_delay_frames / 48) + " ms";
+    return "clocked port (source " + options_.source + ", sink " + options_.sink + room + ", " +
            std::to_string(options_.format.channels) + " ch, " +
            std::to_string(options_.format.block_frames) + " frames/block)";
   }
@@ -449,14 +457,32 @@ class ClockedPort : public AudioPort {
         options_.markers->OnMarkerCaptured(number, adc_us + FramesToUs(start - frame));
       });
     }
+    if (!room_.empty()) AddRoomEcho(channels, frames);
     captured_.fetch_add(1, std::memory_order_relaxed);
     if (listener_ != nullptr) listener_->OnCaptured(capture_block_.data(), adc_us);
+  }
+
+  // The room: the block just played goes into a delay line one block longer than the echo delay,
+  // and the microphone block gets what was played that long ago. Preallocated; one pass per block.
+  void AddRoomEcho(int channels, int frames) {
+    const size_t samples = static_cast<size_t>(channels) * frames;
+    const size_t size = room_.size();
+    const size_t delay = static_cast<size_t>(channels) * options_.room_echo_delay_frames;
+    const float gain = options_.room_echo_gain;
+    for (size_t i = 0; i < samples; ++i) room_[(room_write_ + i) % size] = played_block_[i];
+    // The echo of sample i left the speaker `delay` samples before it (size > delay, no wrap).
+    const size_t read = (room_write_ + size - delay) % size;
+    for (size_t i = 0; i < samples; ++i) capture_block_[i] += gain * room_[(read + i) % size];
+    room_write_ = (room_write_ + samples) % size;
   }
 
   const ClockedPortOptions options_;
   BlockRing playback_;
   std::vector<float> capture_block_;
   std::vector<float> played_block_;
+  // The room's delay line (empty without a room) and where the next played block goes in it.
+  std::vector<float> room_;
+  size_t room_write_ = 0;
   std::unique_ptr<Source> source_;
   WavWriter sink_file_;
   OnsetDetector onsets_;
