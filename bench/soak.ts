@@ -114,6 +114,23 @@ try {
     return { role: name, growthMiB: (mean(rss.slice(-fifth)) - mean(rss.slice(0, fifth))) / 2 ** 20 };
   });
   const worst = Math.max(...growth.map((g) => g.growthMiB));
+  // Over time: each role's mean RSS and worst per-second p99 loop delay in twelve equal spans, so a
+  // slow leak shows as a rising line and warm-up as one that levels off.
+  const spans = 12;
+  const startMs = samples[0]?.atMs ?? 0;
+  const spanMs = Math.max(1, ((samples.at(-1)?.atMs ?? startMs) - startMs) / spans + 1);
+  const overTime = [...loops.keys()].map((name) => {
+    const mine = samples.filter((s) => s.role === name);
+    const rssMiB: number[] = [];
+    const loopP99Ms: number[] = [];
+    for (let i = 0; i < spans; i++) {
+      const part = mine.filter((s) => Math.floor((s.atMs - startMs) / spanMs) === i);
+      const mean = part.reduce((a, s) => a + s.rss, 0) / Math.max(1, part.length) / 2 ** 20;
+      rssMiB.push(Math.round(mean * 10) / 10);
+      loopP99Ms.push(Math.max(0, ...part.map((s) => s.loopP99)));
+    }
+    return { role: name, spanS: Math.round(spanMs / 1000), rssMiB, loopP99Ms };
+  });
   const restarts = [...loops.entries()].map(([name, loop]) => ({ role: name, starts: loop.starts }));
   publish(
     'soak',
@@ -136,11 +153,15 @@ try {
         16,
       ),
     ],
-    { kills, minutes, growth, loopByRole, restarts, samples: samples.length },
+    { kills, minutes, growth, loopByRole, overTime, restarts, samples: samples.length },
     [
       `${kills} SIGKILLs alternating site and role, each under a 1 s restart loop; then ${minutes} min undisturbed, 4 role processes sampled each second.`,
       `Per-role RSS growth (MiB): ${growth.map((g) => `${g.role} ${g.growthMiB.toFixed(1)}`).join(', ')}.`,
       `Per-role event-loop p99.9 (ms): ${loopByRole.map((l) => `${l.role} ${l.p999Ms.toFixed(1)}`).join(', ')}.`,
+      ...overTime.map(
+        (o) =>
+          `${o.role} over time (${o.spanS} s spans): RSS MiB ${o.rssMiB.join(' ')}; worst loop p99 ms ${o.loopP99Ms.join(' ')}.`,
+      ),
     ],
   );
 } finally {

@@ -9,7 +9,7 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { EventLoopDelay } from '../src/ops/index.js';
 import { millis, type LinkConfig } from '../src/netsim/index.js';
 import { runReceiver } from '../src/tools/receiver.js';
 import type { ReceiveReport } from '../src/tools/report.js';
@@ -138,7 +138,7 @@ async function eventLoopWhileStreaming(
   seconds: number,
 ): Promise<{ receiveP999Ms: number; report: ReceiveReport }> {
   const port = await freePort();
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const histogram = new EventLoopDelay(1);
   let sent: Promise<number | null> = Promise.resolve(null);
   const args = [
     'send',
@@ -172,16 +172,16 @@ async function eventLoopWhileStreaming(
   const report = await reportPromise;
   histogram.disable();
   await sent;
-  return { receiveP999Ms: histogram.percentile(99.9) / 1e6, report };
+  return { receiveP999Ms: histogram.percentileMs(99.9), report };
 }
 
 /** p99.9 of the event-loop delay of this process doing nothing: what the machine itself adds. */
 async function idleEventLoop(seconds: number): Promise<number> {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const histogram = new EventLoopDelay(1);
   histogram.enable();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   histogram.disable();
-  return histogram.percentile(99.9) / 1e6;
+  return histogram.percentileMs(99.9);
 }
 
 const quick = process.argv.includes('--quick');

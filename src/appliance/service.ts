@@ -6,13 +6,13 @@
  * the roles that serve it, the status page).
  */
 import { cpuUsage, memoryUsage } from 'node:process';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { DuplexAudioEngine, LipSync } from '../audio/index.js';
 import { System, ms, type Actor, type ActorStats, type Context, type SystemExit } from '../actors/index.js';
 import type { Logger } from '../log/index.js';
 import type { AudioAddon, VideoAddon } from '../media/index.js';
 import {
   DoorwayMetrics,
+  EventLoopDelay,
   fetchRoleStatus,
   gatherSiteStatus,
   startOpsServer,
@@ -87,7 +87,7 @@ export class DoorwayService {
   readonly #legs = new Map<string, Leg>();
   readonly #metrics = new DoorwayMetrics();
   readonly #history: Record<'video' | 'audio', HistoryPoint[]> = { video: [], audio: [] };
-  readonly #loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  readonly #loopDelay = new EventLoopDelay(10);
   readonly #startedAt = nowMicros();
   #cpu = cpuUsage();
   #cpuAt: number = nowMicros();
@@ -532,14 +532,7 @@ export class DoorwayService {
     const elapsedUs = Math.max(1, now - this.#cpuAt);
     this.#cpu = cpuUsage();
     this.#cpuAt = now;
-    const delay = this.#loopDelay;
-    const toMs = (ns: number): number => Math.round(ns / 1e4) / 100;
-    const figures = {
-      p50: toMs(delay.percentile(50)),
-      p99: toMs(delay.percentile(99)),
-      max: toMs(delay.max),
-    };
-    delay.reset();
+    const figures = this.#loopDelay.take();
     return {
       pid: process.pid,
       uptimeS: Math.round((now - this.#startedAt) / 1e6),

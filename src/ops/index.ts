@@ -22,5 +22,6 @@ export { DoorwayMetrics } from './metrics.js';
 export { fetchRoleStatus, type RoleStatusResult } from './fetch-role.js';
 export { gatherSiteStatus, type SiteSources } from './site.js';
 export { isLoopbackHost } from './loopback.js';
+export { EventLoopDelay, type LoopDelayFigures } from './loop-delay.js';
 export { statusPage, type StatusPage } from './page.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './server.js';

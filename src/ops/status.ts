@@ -87,7 +87,7 @@ export interface ProcessStatus {
   readonly uptimeS: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
-  /** Event-loop delay over the last sampling period, ms. */
+  /** Event-loop delay over the last sampling period (how late a 10 ms timer fired), ms. */
   readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly cpuPercent: number;
 }
