@@ -9,22 +9,13 @@ import { after, test } from 'node:test';
 import { micros } from '../src/netsim/index.js';
 import type { RoleStatus } from '../src/ops/index.js';
 import { startRelay, type Relay } from '../src/tools/relay.js';
-import { udpFree, writeSitePair } from '../src/tools/site-pair.js';
+import { writeSitePair } from '../src/tools/site-pair.js';
 import { RecordingNotifier, startSiteInProcess, until } from './support/in-process-site.js';
-import { builtProfile } from './support/site-pair.js';
+import { builtProfile, freePortPair } from './support/site-pair.js';
 import { scratch } from './support/tree.js';
 
 const VIDEO_DELAY_MS = 60;
 const TOLERANCE_MS = 20;
-
-/** Two consecutive UDP ports free on loopback (video, then audio). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const base = 30_000 + 2 * Math.floor(Math.random() * 10_000);
-    const ok = await Promise.all([base, base + 1].map((port) => udpFree('127.0.0.1', port)));
-    if (ok.every(Boolean)) return base;
-  }
-}
 
 function latencyP50(status: RoleStatus, stream: 'video' | 'audio'): number | null {
   const inbound = status.inbound.find((i) => i.stream === stream);

@@ -9,19 +9,10 @@ import { after, test } from 'node:test';
 import { micros } from '../src/netsim/index.js';
 import type { RoleStatus } from '../src/ops/index.js';
 import { startRelay, type Relay } from '../src/tools/relay.js';
-import { udpFree, writeSitePair, type PairSite } from '../src/tools/site-pair.js';
-import { builtProfile, flowingSince } from './support/site-pair.js';
+import { writeSitePair, type PairSite } from '../src/tools/site-pair.js';
+import { builtProfile, flowingSince, freePortPair } from './support/site-pair.js';
 import { startSiteInProcess, until } from './support/in-process-site.js';
 import { scratch } from './support/tree.js';
-
-/** Two consecutive UDP ports free on loopback (video, then audio). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const base = 30_000 + 2 * Math.floor(Math.random() * 10_000);
-    const ok = await Promise.all([base, base + 1].map((port) => udpFree('127.0.0.1', port)));
-    if (ok.every(Boolean)) return base;
-  }
-}
 
 function bothFlowingSince(a: RoleStatus, b: RoleStatus): number | null {
   const times = [

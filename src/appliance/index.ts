@@ -24,5 +24,5 @@ export {
   type VideoInPlan,
   type VideoOutPlan,
 } from './plan.js';
-export { APPLIANCE_TIMINGS, launchRole, type LaunchOptions } from './launch.js';
+export { APPLIANCE_TIMINGS, launchRole, loadSiteKeys, type LaunchOptions } from './launch.js';
 export { DoorwayService, type DoorwayServiceOptions, type ServiceNotifier } from './service.js';

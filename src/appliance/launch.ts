@@ -14,6 +14,7 @@ import { decodeKey } from '../noise/index.js';
 import type { RoleName } from '../ops/index.js';
 import type { RepairCoder } from '../protocol/index.js';
 import type { SessionTimings } from '../session/index.js';
+import type { LinkKeys } from './link.js';
 import { planRole } from './plan.js';
 import { DoorwayService, type ServiceNotifier } from './service.js';
 
@@ -44,6 +45,18 @@ export interface LaunchOptions {
   readonly onSite?: (site: SiteConfig) => void;
 }
 
+/**
+ * The site's keys as the service uses them. Refuses a key others can read, naming the file: the
+ * daemon never runs on a leaked key.
+ */
+export function loadSiteKeys(site: SiteConfig): Omit<LinkKeys, 'stateDir'> {
+  return {
+    staticPrivate: checkPrivateKeyFile(site.privateKeyPath),
+    peerPublic: decodeKey(site.peer.publicKey, 'peer.publicKey'),
+    ...(site.presharedKeyPath === undefined ? {} : { psk: checkPrivateKeyFile(site.presharedKeyPath) }),
+  };
+}
+
 export async function launchRole(
   options: LaunchOptions,
 ): Promise<{ site: SiteConfig; service: DoorwayService }> {
@@ -72,13 +85,7 @@ export async function launchRole(
   const opsHost = options.opsHost;
   const service = await DoorwayService.start({
     plan,
-    keys: {
-      // Refuses a key others can read, naming the file: the daemon never runs on a leaked key.
-      staticPrivate: checkPrivateKeyFile(site.privateKeyPath),
-      peerPublic: decodeKey(site.peer.publicKey, 'peer.publicKey'),
-      ...(site.presharedKeyPath === undefined ? {} : { psk: checkPrivateKeyFile(site.presharedKeyPath) }),
-      stateDir,
-    },
+    keys: { ...loadSiteKeys(site), stateDir },
     log: options.log,
     notifier: options.notifier,
     opsHost,

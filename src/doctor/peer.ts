@@ -14,10 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { APPLIANCE_TIMINGS, planRole, type StreamName } from '../appliance/index.js';
+import { APPLIANCE_TIMINGS, loadSiteKeys, planRole, type StreamName } from '../appliance/index.js';
 import type { SiteConfig } from '../config/index.js';
-import { checkPrivateKeyFile } from '../keys/index.js';
-import { decodeKey, tai64nFromUnixMs } from '../noise/index.js';
+import { wallClockCounter } from '../noise/index.js';
 import { RESPONSE_BYTES, RESPONSE_TYPE, SecureSession } from '../session/index.js';
 import { formatAddress, nowMicros, type UdpAddress } from '../udp/index.js';
 import type { Check } from './index.js';
@@ -30,11 +29,7 @@ export interface PeerCheckOptions {
   readonly timeoutMs?: number;
 }
 
-interface ProbeKeys {
-  readonly staticPrivate: Uint8Array;
-  readonly peerPublic: Uint8Array;
-  readonly psk?: Uint8Array;
-}
+type ProbeKeys = ReturnType<typeof loadSiteKeys>;
 
 interface StreamTarget {
   readonly stream: StreamName;
@@ -58,7 +53,7 @@ export async function checkPeer(site: SiteConfig, options: PeerCheckOptions = {}
   const deadline = performance.now() + (options.timeoutMs ?? PEER_TIMEOUT_MS);
   let keys: ProbeKeys;
   try {
-    keys = loadKeys(site);
+    keys = loadSiteKeys(site);
   } catch (err) {
     // The `keys` check has already failed on this.
     return [{ item: 'peer', verdict: 'info', detail: `not tried without keys: ${messageOf(err)}` }];
@@ -91,15 +86,6 @@ export async function checkPeer(site: SiteConfig, options: PeerCheckOptions = {}
       ),
     ),
   );
-}
-
-/** The keys exactly as `doorway run` loads them (src/appliance/launch.ts): it has no insecure mode. */
-function loadKeys(site: SiteConfig): ProbeKeys {
-  return {
-    staticPrivate: checkPrivateKeyFile(site.privateKeyPath),
-    peerPublic: decodeKey(site.peer.publicKey, 'peer.publicKey'),
-    ...(site.presharedKeyPath === undefined ? {} : { psk: checkPrivateKeyFile(site.presharedKeyPath) }),
-  };
 }
 
 /**
@@ -148,7 +134,8 @@ function probeHandshake(
     role: 'initiator',
     peerAddress: formatAddress(named),
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    nextHandshakeCounter: clockCounter(),
+    // The clock alone: the doctor may run as another user and writes none of the service's state.
+    nextHandshakeCounter: wallClockCounter(),
     // The appliance's retry schedule, so the probe sees what the service would.
     timings: APPLIANCE_TIMINGS,
   });
@@ -217,20 +204,6 @@ function probeHandshake(
       });
     });
   });
-}
-
-/**
- * The initiator's handshake counter from the clock alone, as `PersistedCounter.next` floors it.
- * The doctor may run as another user than the service and writes none of its state; the
- * service's next counter, taken later from the same clock, is still above this one.
- */
-function clockCounter(): () => bigint {
-  let last = 0n;
-  return () => {
-    const floor = tai64nFromUnixMs(Date.now());
-    last = last + 1n > floor ? last + 1n : floor;
-    return last;
-  };
 }
 
 function verdictOf(site: SiteConfig, target: StreamTarget, outcome: ProbeOutcome): Check {

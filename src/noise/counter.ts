@@ -44,6 +44,20 @@ export function tai64nFromUnixMs(unixMs: number): bigint {
 }
 
 /**
+ * An initiator's handshake counter from the wall clock alone, strictly increasing within the
+ * process: for tools and checks that keep no state. It stays at or below what a `PersistedCounter`
+ * returns later on the same clock, so a service started afterwards is never refused as a replay.
+ */
+export function wallClockCounter(now: () => number = Date.now): () => bigint {
+  let last = 0n;
+  return () => {
+    const floor = tai64nFromUnixMs(now());
+    last = floor > last ? floor : last + 1n;
+    return last;
+  };
+}
+
+/**
  * The responder's per-peer replay check: a message 1 is accepted only if its counter is strictly
  * greater than the last accepted one. Pure state: the caller loads `lastAccepted` at start-up and
  * persists it after each accept (see `writeCounterFile`), which is what survives a reboot.

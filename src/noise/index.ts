@@ -34,6 +34,7 @@ export {
   MAX_COUNTER,
   ReplayGuard,
   tai64nFromUnixMs,
+  wallClockCounter,
 } from './counter.js';
 export { PersistedCounter, readCounterFile, writeCounterFile } from './persisted-counter.js';
 export {

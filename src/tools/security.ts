@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { checkPrivateKeyFile, readPeerKey } from '../keys/index.js';
-import { decodeKey, tai64nFromUnixMs } from '../noise/index.js';
+import { decodeKey, wallClockCounter } from '../noise/index.js';
 import type { ConnectionOptions } from '../protocol/index.js';
 import { SecureSession, type SessionRole } from '../session/index.js';
 
@@ -31,7 +31,6 @@ export function openSession(
   connection: ConnectionOptions,
   peerAddress?: string,
 ): SecureSession {
-  let last = 0n;
   return new SecureSession({
     staticPrivate: checkPrivateKeyFile(security.privateKeyFile),
     peerPublic: decodeKey(readPeerKey(security.peerKey), 'peer key'),
@@ -40,11 +39,7 @@ export function openSession(
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
     // Wall-clock based and strictly increasing, so a receiver that remembers the last one
     // refuses a replayed initiation (the appliance persists it; these tools start fresh).
-    nextHandshakeCounter: () => {
-      const now = tai64nFromUnixMs(Date.now());
-      last = now > last ? now : last + 1n;
-      return last;
-    },
+    nextHandshakeCounter: wallClockCounter(),
     connection,
   });
 }

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteFile } from '../../src/config/index.js';
 import type { RoleStatus } from '../../src/ops/index.js';
-import { fetchStatus, type PairSite } from '../../src/tools/site-pair.js';
+import { fetchStatus, udpFree, type PairSite } from '../../src/tools/site-pair.js';
 import { REPO } from './tree.js';
 
 /** The profile of the tree's build: the sites must name it. */
@@ -12,6 +12,15 @@ export function builtProfile(): string {
     profile: string;
   };
   return manifest.profile;
+}
+
+/** Two consecutive UDP ports free on loopback (video, then audio), for a relay between sites. */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const base = 30_000 + 2 * Math.floor(Math.random() * 10_000);
+    const ok = await Promise.all([base, base + 1].map((port) => udpFree('127.0.0.1', port)));
+    if (ok.every(Boolean)) return base;
+  }
 }
 
 /** Polls a role's status until `done` holds for it; resolves with that status and when, or rejects. */
