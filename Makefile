@@ -3,7 +3,7 @@ PROFILE ?= dev
 NODE ?= node
 STAMPS := .stamps
 
-.PHONY: all deps build native ts demo test lint check clean install
+.PHONY: all deps build native ts demo test lint check clean install image boot-test upgrade
 
 all: build
 
@@ -46,3 +46,22 @@ clean:
 # the systemd units and the udev rule. Refuses a profile that is not the one last built.
 install:
 	DESTDIR="$(DESTDIR)" PROFILE="$(PROFILE)" NODE="$(NODE)" bash scripts/install.sh
+
+# A flashable disk image for PROFILE (default dev): build/image/doorway-$(PROFILE).raw. See
+# docs/FLASHING.md. Needs root (debootstrap); downloads Debian packages at build time only.
+image:
+	$(MAKE) build PROFILE=$(PROFILE)
+	bash scripts/install-system-deps.sh $(PROFILE) --image
+	bash scripts/image/build-image.sh $(PROFILE)
+
+# Boots the dev image for two sites with systemd as PID 1 (systemd-nspawn), wired only to each
+# other, and checks them from outside: READY, media both ways, kill -9 and watchdog restarts,
+# the sandbox, the keys, an upgrade. Fails, in one line, on a machine that cannot boot it.
+boot-test:
+	$(MAKE) image PROFILE=dev
+	$(NODE) dist/bench/boot.js --kills 4
+
+# Upgrades a doorway disk (or disk image file) to IMAGE, keeping the site's config, keys and
+# handshake counters: make upgrade IMAGE=build/image/doorway-dev.raw DISK=/dev/sdX
+upgrade:
+	bash scripts/image/upgrade.sh "$(IMAGE)" "$(DISK)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a profile needs, and only those that are missing.
-# Usage: scripts/install-system-deps.sh PROFILE [--test]
+# Usage: scripts/install-system-deps.sh PROFILE [--test] [--image]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

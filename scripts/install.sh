@@ -5,11 +5,15 @@
 #                                 bin/doorway (the launcher the units run)
 #   $DESTDIR/etc/doorway/site.json  from hardware/sites/example.json, only when there is none
 #   $DESTDIR/etc/doorway/keys/      mode 0700, only when there is none; never touched after
-#   $DESTDIR/lib/systemd/system/    doorway.target, doorway-video.service, doorway-audio.service
+#   $DESTDIR/lib/systemd/system/    doorway.target, doorway-video.service, doorway-audio.service,
+#                                 doorway-provision.service
 #   $DESTDIR/lib/udev/rules.d/      99-doorway-camera.rules
 # Running it again is the upgrade: /opt/doorway is built beside the old one and renamed into place;
 # /etc/doorway is left as it is.
-# Environment: PROFILE (required), DESTDIR (default: /), NODE (default: node on PATH).
+# Environment: PROFILE (required), DESTDIR (default: /), NODE (default: node on PATH),
+#   BUNDLE_NODE=1: copy that Node.js binary to /opt/doorway/runtime/bin/node and run on it (a disk
+#     image: Debian 12's own nodejs is too old),
+#   EXAMPLE_SITE=no: install no site.json (a disk image carries no site identity).
 set -euo pipefail
 umask 022
 # DESTDIR as the caller meant it, before the cd into the tree.
@@ -88,12 +92,17 @@ cp -R node_modules "$stage/"
 
 # exec keeps the pid: under systemd (Type=notify, NotifyAccess=main) node itself is the main
 # process, the one whose sd_notify messages count.
+launcher_node=$node_bin
+if [ "${BUNDLE_NODE:-0}" = 1 ]; then
+  install -D -m 0755 "$node_bin" "$stage/runtime/bin/node"
+  launcher_node=/opt/doorway/runtime/bin/node
+fi
 mkdir -p "$stage/bin"
 cat >"$stage/bin/doorway" <<EOF
 #!/bin/sh
 # doorway's command, installed by scripts/install.sh: Node.js on this tree's dist/bin/doorway.js.
 root=\$(dirname "\$(dirname "\$(readlink -f "\$0")")")
-node='$node_bin'
+node='$launcher_node'
 [ -x "\$node" ] || node=node
 DOORWAY_HOME=\$root
 export DOORWAY_HOME
@@ -116,7 +125,7 @@ fi
 # Configuration and keys belong to the site: created once, never rewritten.
 etc=$destdir/etc/doorway
 [ -d "$etc" ] || install -d -m 0755 "$etc"
-if [ ! -e "$etc/site.json" ] && [ ! -L "$etc/site.json" ]; then
+if [ "${EXAMPLE_SITE:-yes}" != no ] && [ ! -e "$etc/site.json" ] && [ ! -L "$etc/site.json" ]; then
   install -m 0644 hardware/sites/example.json "$etc/site.json"
 fi
 if [ ! -e "$etc/keys" ] && [ ! -L "$etc/keys" ]; then
@@ -125,6 +134,7 @@ fi
 
 install -d "$destdir/lib/systemd/system" "$destdir/lib/udev/rules.d"
 install -m 0644 systemd/doorway.target systemd/doorway-video.service systemd/doorway-audio.service \
+  systemd/doorway-provision.service \
   "$destdir/lib/systemd/system/"
 install -m 0644 systemd/udev/99-doorway-camera.rules "$destdir/lib/udev/rules.d/"
 

@@ -26,3 +26,4 @@ export {
 } from './plan.js';
 export { APPLIANCE_TIMINGS, launchRole, loadSiteKeys, type LaunchOptions } from './launch.js';
 export { DoorwayService, type DoorwayServiceOptions, type ServiceNotifier } from './service.js';
+export { waitForValidSite, type WaitForSiteOptions, type WaitingStatus } from './waiting.js';

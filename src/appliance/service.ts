@@ -291,6 +291,10 @@ export class DoorwayService {
               await leg.start();
             } catch (err) {
               record(messageOf(err));
+              // Half open (its socket bound, its side of the shared sound port taken): closed
+              // here, for the supervisor's next try opens it all again.
+              await leg?.close().catch(() => undefined);
+              leg = null;
               throw err;
             }
             legs.set(name, leg);

@@ -14,6 +14,7 @@ import { readManifest } from '../profiles/index.js';
 import { registerAudioTestCommand } from './audio-test-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerProvisionCommand } from './provision-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSitePairCommand } from './site-pair-command.js';
 import { registerTransportCommands } from './transport-commands.js';
@@ -80,6 +81,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   registerTransportCommands(program, io);
   registerAudioTestCommand(program, io);
   registerKeyCommands(program, io, root);
+  registerProvisionCommand(program, io, root);
   registerRunCommand(program, io, root);
   registerSitePairCommand(program, io, root, join(root, 'dist', 'bin', 'doorway.js'));
   registerDemoCommand(program, io, join(root, 'dist', 'bin', 'doorway.js'));

@@ -1,0 +1,1 @@
+export { provisionSite, type ProvisionOptions, type ProvisionReport } from './provision.js';
