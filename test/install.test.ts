@@ -116,7 +116,12 @@ describe('make install', () => {
   });
 
   it('installs the units and the udev rule', () => {
-    for (const unit of ['doorway.target', 'doorway-video.service', 'doorway-audio.service']) {
+    for (const unit of [
+      'doorway.target',
+      'doorway-video.service',
+      'doorway-audio.service',
+      'doorway-provision.service',
+    ]) {
       const file = join(destdir, 'lib', 'systemd', 'system', unit);
       assert.deepEqual(readFileSync(file), readFileSync(join(REPO, 'systemd', unit)));
       assert.equal(mode(file), 0o644);

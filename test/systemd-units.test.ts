@@ -17,7 +17,9 @@ import { exited, freePort } from './support/processes.js';
 import { HARDWARE, readJson, REPO, scratch, writeJson } from './support/tree.js';
 
 const SERVICES = ['doorway-video.service', 'doorway-audio.service'] as const;
-const UNITS = ['doorway.target', ...SERVICES] as const;
+/** Every service the image runs: the roles and first-boot provisioning. */
+const ALL_SERVICES = [...SERVICES, 'doorway-provision.service'] as const;
+const UNITS = ['doorway.target', ...ALL_SERVICES] as const;
 const HOST_UNITS = '/lib/systemd/system';
 
 function analyze(args: string[]): SpawnSyncReturns<string> {
@@ -118,7 +120,7 @@ describe('systemd units against the installed tree', () => {
     assert.match(result.stderr, /\/opt\/doorway\/bin\/not-there is not executable/);
   });
 
-  for (const unit of SERVICES) {
+  for (const unit of ALL_SERVICES) {
     it(`${unit}: systemd-analyze security exposure at most 2.0`, () => {
       const result = analyze(['security', '--offline=true', `--root=${root}`, unit]);
       assert.equal(result.status, 0, result.stderr);
@@ -232,7 +234,7 @@ describe('systemd units against the installed tree', () => {
     }
   });
 
-  for (const unit of SERVICES) {
+  for (const unit of ALL_SERVICES) {
     it(`${unit}: the installed doorway accepts ExecStart's options`, () => {
       const exec = values(parseUnit(join(unitDir, unit)), 'Service', 'ExecStart');
       assert.equal(exec.length, 1);
@@ -253,9 +255,9 @@ describe('systemd units against the installed tree', () => {
 describe('unit settings the appliance depends on', () => {
   const unit = (name: string) => parseUnit(join(REPO, 'systemd', name));
 
-  it('the target starts both roles and is started at boot', () => {
+  it('the target starts provisioning and both roles and is started at boot', () => {
     const target = unit('doorway.target');
-    assert.deepEqual(values(target, 'Unit', 'Wants').join(' ').split(/\s+/).sort(), [...SERVICES].sort());
+    assert.deepEqual(values(target, 'Unit', 'Wants').join(' ').split(/\s+/).sort(), [...ALL_SERVICES].sort());
     assert.deepEqual(values(target, 'Install', 'WantedBy'), ['multi-user.target']);
   });
 

@@ -43,6 +43,8 @@ const FeatureSpecSchema = z.strictObject({
 export const FeatureTableSchema = z.strictObject({
   base: PackageGroupSchema,
   test: PackageGroupSchema,
+  /** What `make image` and `make boot-test` need on the building machine. */
+  image: PackageGroupSchema,
   features: z.record(FeatureSchema, FeatureSpecSchema),
 });
 
