@@ -5,7 +5,10 @@
  *   `doorway recv --audio-sink null`; each marker burst's capture time against its onset at the
  *   synthetic speaker, both on the realtime clock.
  * - Audio continuity while a separate video sender is killed (SIGKILL) and restarted: the audio
- *   receiver must play no block of silence mid-stream.
+ *   receiver must play no block of silence mid-stream; and the same for a minute under two
+ *   busy-loop CPU hogs with the video sender killed every 5 s.
+ * - Concealment and the jitter buffer's added delay at 1 % loss and 10 ms of jitter (the netsim
+ *   relay between sender and receiver, its own process), under the two CPU hogs.
  * - Lip sync across the two processes in that run: the sound's mouth-to-ear p50 against the
  *   picture's capture-to-decoded p50.
  * Prints one JSON object and appends the figures to bench/RESULTS.md.
@@ -65,34 +68,71 @@ function mouthToEar(captured: readonly number[], played: readonly number[]): num
   return out;
 }
 
-/** An audio pair for `seconds`; `during` runs while it plays (the continuity run kills video). */
+/** An audio pair for `durationS`; `during` runs while it plays (the continuity runs kill video). */
 async function audioRun(
   name: string,
   during: () => Promise<void> = () => Promise.resolve(),
+  {
+    durationS = seconds,
+    blockMs = 5,
+    impairments = [],
+  }: { durationS?: number; blockMs?: 5 | 10; impairments?: string[] } = {},
 ): Promise<{ report: AudioReport; sent: SendSummary }> {
   const port = await freePort();
+  let to = port;
+  let relay: ChildProcess | undefined;
+  if (impairments.length > 0) {
+    to = await freePort();
+    relay = child([
+      'netsim',
+      '--listen',
+      `127.0.0.1:${to}`,
+      '--to',
+      `127.0.0.1:${port}`,
+      '--duration',
+      String(durationS + 25),
+      ...impairments,
+    ]);
+    await saysOnStderr(relay, 'netsim relaying');
+  }
   const reportFile = join(dir, `${name}.json`);
   const recv = child(
-    recvArgs(port, reportFile, ['--idle-ms', '1500', '--no-decode', '--audio-sink', 'null']),
+    recvArgs(
+      port,
+      reportFile,
+      ['--idle-ms', '1500', '--no-decode', '--audio-sink', 'null', '--audio-block-ms', String(blockMs)],
+      durationS + 20,
+    ),
   );
   await saysOnStderr(recv, 'listening on');
   const send = withStdout([
     'send',
     '--insecure',
     '--to',
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${to}`,
     '--source',
     'none',
     '--audio',
     'synthetic:markers',
+    '--audio-block-ms',
+    String(blockMs),
     '--duration',
-    String(seconds),
+    String(durationS),
   ]);
   await during();
   const out = await send.out;
   await exited(recv);
+  if (relay !== undefined) {
+    relay.kill('SIGTERM');
+    await exited(relay);
+  }
   const report = (JSON.parse(readFileSync(reportFile, 'utf8')) as { audio: AudioReport }).audio;
   return { report, sent: JSON.parse(out) as SendSummary };
+}
+
+/** The video role beside the audio: a 720p x264 sender to `port`, as on the appliance. */
+function videoSenderArgs(port: number): string[] {
+  return ['send', '--insecure', '--to', `127.0.0.1:${port}`, '--size', '1280x720', '--encoder', 'x264'];
 }
 
 /** A video pair whose sender is killed after a third of the run and restarted a second later. */
@@ -102,16 +142,7 @@ async function killVideoMidway(): Promise<void> {
   // It runs past the second sender and then writes its report (lip sync reads it).
   const recv = child(recvArgs(port, join(dir, 'video.json'), ['--idle-ms', '10000'], seconds + 3));
   await saysOnStderr(recv, 'listening on');
-  const videoArgs = [
-    'send',
-    '--insecure',
-    '--to',
-    `127.0.0.1:${port}`,
-    '--size',
-    '1280x720',
-    '--encoder',
-    'x264',
-  ];
+  const videoArgs = videoSenderArgs(port);
   const first = child([...videoArgs, '--duration', String(seconds)]);
   await sleep((seconds / 3) * 1000);
   first.kill('SIGKILL');
@@ -122,8 +153,53 @@ async function killVideoMidway(): Promise<void> {
   await exited(recv);
 }
 
+/**
+ * Two busy loops (one per core here) and a video sender killed every `everyS` seconds for
+ * `totalS`, each time restarted at once: the audio role's neighbours at their worst.
+ */
+async function hogsAndVideoKills(everyS: number, totalS: number): Promise<void> {
+  const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  try {
+    const port = await freePort();
+    const recv = child(recvArgs(port, join(dir, 'kill-loop-video.json'), ['--idle-ms', '10000'], totalS + 5));
+    await saysOnStderr(recv, 'listening on');
+    const videoArgs = videoSenderArgs(port);
+    const end = Date.now() + totalS * 1000;
+    while (Date.now() < end) {
+      const video = child([...videoArgs, '--duration', String(everyS * 2)]);
+      await sleep(Math.min(everyS * 1000, Math.max(0, end - Date.now())));
+      video.kill('SIGKILL');
+      await exited(video);
+    }
+    recv.kill('SIGTERM');
+    await exited(recv);
+  } finally {
+    for (const hog of hogs) hog.kill('SIGKILL');
+  }
+}
+
+/** Two busy loops for `totalS`: the CPU hogs alone. */
+async function hogsFor(totalS: number): Promise<void> {
+  const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  await sleep(totalS * 1000);
+  for (const hog of hogs) hog.kill('SIGKILL');
+}
+
 const dsp = await addon.measureAudioDsp(3000);
 const latency = await audioRun('latency');
+const latency10 = await audioRun('latency-10ms', undefined, { blockMs: 10 });
+const latencies10 = mouthToEar(latency10.sent.audio.markersCapturedUs, latency10.report.markersPlayedUs).sort(
+  (a, b) => a - b,
+);
+const killLoopS = Number(process.env.DOORWAY_BENCH_KILL_LOOP_SECONDS ?? 60);
+const killLoop = await audioRun('kill-loop', () => hogsAndVideoKills(5, killLoopS), {
+  durationS: killLoopS + 2,
+});
+const lossyS = Number(process.env.DOORWAY_BENCH_LOSSY_SECONDS ?? 30);
+const lossy = await audioRun('lossy-hogs', () => hogsFor(lossyS), {
+  durationS: lossyS,
+  impairments: ['loss=1%', 'jitter=10ms'],
+});
 const latencies = mouthToEar(latency.sent.audio.markersCapturedUs, latency.report.markersPlayedUs).sort(
   (a, b) => a - b,
 );
@@ -145,7 +221,7 @@ const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 
 const p50 = round(percentile(latencies, 0.5));
 const targets: Target[] = [
   target(
-    'APM cost per 10 ms block (stereo, AEC+NS+AGC+HPF), p50',
+    `APM cost per 10 ms block at the site's default layout (${dsp.apmLayout ?? 'none'}; AEC+NS+AGC+HPF), p50`,
     round(dsp.apmUsPerBlock?.p50 ?? NaN),
     'µs',
     '<=',
@@ -158,7 +234,9 @@ const targets: Target[] = [
     '<=',
     1000,
   ),
-  target('mouth-to-ear software latency on loopback, p50', p50, 'ms', '<=', 25),
+  target('mouth-to-ear on loopback, 5 ms blocks, p50', p50, 'ms', '<=', 20),
+  target('mouth-to-ear on loopback, 5 ms blocks, p95', round(percentile(latencies, 0.95)), 'ms', '<=', 25),
+  target('mouth-to-ear on loopback, 10 ms blocks, p50', round(percentile(latencies10, 0.5)), 'ms', '<=', 30),
   target(
     'lip-sync skew, audio mouth-to-ear − video capture-to-decoded (absolute), p50, separate processes',
     round(Math.abs(skewMs)),
@@ -172,6 +250,27 @@ const targets: Target[] = [
     'blocks',
     '<=',
     0,
+  ),
+  target(
+    `audio gaps in ${killLoopS} s under two CPU hogs, the video sender killed every 5 s`,
+    killLoop.report.gapBlocks,
+    'blocks',
+    '<=',
+    0,
+  ),
+  target(
+    `concealment at 1 % loss and 10 ms jitter under two CPU hogs (${lossyS} s)`,
+    lossy.report.concealedPercent,
+    '%',
+    '<=',
+    0.5,
+  ),
+  target(
+    'jitter buffer added delay at 1 % loss and 10 ms jitter under two CPU hogs, p95',
+    lossy.report.addedDelayMs.p95 ?? NaN,
+    'ms',
+    '<=',
+    20,
   ),
 ];
 publish(
@@ -187,12 +286,22 @@ publish(
     },
     latencyRun: { ...latency.report, markersPlayedUs: undefined },
     continuityRun: { ...continuity.report, markersPlayedUs: undefined },
+    killLoopRun: { ...killLoop.report, markersPlayedUs: undefined },
+    lossyRun: { ...lossy.report, markersPlayedUs: undefined },
+    mouthToEar10MsBlocksMs: {
+      p50: round(percentile(latencies10, 0.5)),
+      p95: round(percentile(latencies10, 0.95)),
+      markers: latencies10.length,
+    },
     echo60ms: { erleDb: echo.aecOnly.erleDb, nearEndPreservationDb: echo.aecOnly.nearEndPreservationDb },
   },
   [
-    `APM per 10 ms stereo block: p50 ${round(dsp.apmUsPerBlock?.p50 ?? NaN)} µs, p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
+    `APM per 10 ms block (default layout): p50 ${round(dsp.apmUsPerBlock?.p50 ?? NaN)} µs, p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
     `mouth-to-ear (5 ms blocks, Opus low delay, loopback, synthetic markers): p50 ${p50} ms, p95 ${round(percentile(latencies, 0.95))} ms over ${latencies.length} bursts`,
     `continuity with video killed and restarted: ${continuity.report.gapBlocks} gap blocks (the audio-only latency run: ${latency.report.gapBlocks}), concealed ${continuity.report.concealedMs} ms of ${round(continuity.report.playedMs, 0)} ms played; audio threads ${continuity.report.scheduling.port}, process ${continuity.report.scheduling.process}`,
+    `kill loop (${killLoopS} s, two CPU hogs, video killed every 5 s): ${killLoop.report.gapBlocks} gap blocks, concealed ${killLoop.report.concealedMs} ms of ${round(killLoop.report.playedMs, 0)} ms played; port thread played ${killLoop.report.rescue.played} blocks and concealed ${killLoop.report.rescue.concealed} while the JS thread was late`,
+    `1 % loss, 10 ms jitter, two CPU hogs (${lossyS} s): concealed ${lossy.report.concealedPercent} % (${lossy.report.concealedMs} ms; ${lossy.report.fecMs} ms rebuilt from FEC, ${lossy.report.transportFecRecovered} packets by transport FEC), added delay p50 ${lossy.report.addedDelayMs.p50 ?? '–'} ms, p95 ${lossy.report.addedDelayMs.p95 ?? '–'} ms, ${lossy.report.gapBlocks} gap blocks`,
+    `mouth-to-ear (10 ms blocks): p50 ${round(percentile(latencies10, 0.5))} ms, p95 ${round(percentile(latencies10, 0.95))} ms over ${latencies10.length} bursts`,
     `lip sync: audio mouth-to-ear p50 ${round(percentile(continuityLatencies, 0.5))} ms, video capture to decoded p50 ${round(videoReport.latencyMs.p50)} ms (720p x264, not displayed): audio ${skewMs >= 0 ? 'later' : 'earlier'} by ${round(Math.abs(skewMs))} ms`,
     `echo 60 ms: ERLE ${round(echo.aecOnly.erleDb)} dB (AEC only), near end ${round(echo.aecOnly.nearEndPreservationDb ?? NaN)} dB in double talk`,
   ],

@@ -15,7 +15,8 @@ import { runReceiver } from '../src/tools/receiver.js';
 import type { ReceiveReport } from '../src/tools/report.js';
 import { simulateTransport } from '../src/tools/simulate.js';
 import { writeKeyPair, type WrittenKeys } from '../src/keys/index.js';
-import { DEFAULT_CIPHER, defaultAead } from '../src/seal/index.js';
+import { chooseAead } from '../src/media/index.js';
+import { DEFAULT_CIPHER } from '../src/seal/index.js';
 import { publish, target, type Target } from './results.js';
 import { child, exited, freePort, saysOnStderr } from './children.js';
 import { compareWithSrt } from './srt-compare.js';
@@ -242,7 +243,7 @@ targets.push(target('event-loop delay p99.9 while receiving 60 Mbit/s', loop.rec
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 // The send and recv children resolve the seal AEAD from the same tree as this process does.
-const aead = defaultAead();
+const aead = chooseAead();
 const sealedWith =
   aead.fallbackReason === null
     ? `${DEFAULT_CIPHER} on OpenSSL (native/fec, one context per key)`

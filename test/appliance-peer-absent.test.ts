@@ -1,7 +1,7 @@
 /**
- * Peer unreachable at boot: the service still comes up (READY), keeps handshaking, feeds the
- * watchdog (the peer is legitimately absent), and its status JSON and status page say why media
- * is not flowing. When the peer appears, media flows with no restart.
+ * Peer unreachable at boot: the service still comes up (READY), keeps handshaking, runs its camera
+ * but encodes nothing for nobody, feeds the watchdog (the peer is legitimately absent), and its
+ * status JSON and status page say why media is not flowing. When the peer appears, media flows with no restart.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -32,7 +32,10 @@ test('with the peer away the service is ready, keeps trying, stays fed and says 
   const video = status.outbound.find((o) => o.stream === 'video');
   assert.ok(video !== undefined);
   assert.equal(video.session, 'handshaking');
-  assert.equal(video.producing, true, 'the camera and encoder run with nobody to send to');
+  assert.equal(video.producing, true, 'the camera runs with nobody to send to');
+  // But nothing is encoded for a peer whose session is not up.
+  assert.equal(video.framesPerS, 0, 'frames encoded for nobody');
+  assert.equal(video.packetsSent, 0);
   assert.match(
     status.notFlowingBecause ?? '',
     /site-b at 127\.0\.0\.3:\d+ has not answered [2-9] video handshakes/,

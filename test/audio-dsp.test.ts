@@ -31,4 +31,23 @@ describe('time stretch and Opus FEC', () => {
     assert.ok(m.opusEncodeDecodeUsPerBlock !== null && m.opusEncodeDecodeUsPerBlock.p50 > 0);
     assert.ok(m.timeStretchUsPerBlock.p50 > 0);
   });
+
+  it('measures APM per layout and per component, and at the layout asked for', async () => {
+    const m = await addon.measureAudioDsp(100, { echoReference: 'stereo', echoCapture: 'stereo' });
+    assert.equal(m.apmLayout, 'stereo/stereo');
+    assert.ok(m.apmSplitUsPerBlock !== null);
+    assert.ok(m.apmSplitUsPerBlock.reverse.p50 > 0 && m.apmSplitUsPerBlock.capture.p50 > 0);
+    assert.deepEqual(
+      m.apmLayoutsUsPerBlock.map((c) => c.name),
+      ['stereo/stereo', 'stereo/mono', 'mono/stereo', 'mono/mono'],
+    );
+    assert.deepEqual(
+      m.apmComponentsUsPerBlock.map((c) => c.name),
+      ['none', 'aec', 'highPass', 'noiseSuppression', 'gainControl'],
+    );
+    for (const c of [...m.apmLayoutsUsPerBlock, ...m.apmComponentsUsPerBlock]) {
+      assert.ok(c.total.p50 > 0 && c.total.p99 >= c.total.p50, `${c.name}: ${JSON.stringify(c.total)}`);
+    }
+    assert.equal((await addon.measureAudioDsp(20)).apmLayout, 'mono/mono', 'the site default');
+  });
 });

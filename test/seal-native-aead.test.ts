@@ -1,23 +1,15 @@
 /**
- * The OpenSSL AEAD of native/fec that src/seal uses by default: RFC 8439's vector, refusal of
+ * The OpenSSL AEAD of native/fec that the sessions are handed: RFC 8439's vector, refusal of
  * anything altered without throwing, and one context reused across many packets writing exactly
  * what node:crypto writes with a fresh cipher per packet.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSealAead } from '../src/media/index.js';
+import { chooseAead, loadSealAead } from '../src/media/index.js';
 import { readManifest } from '../src/profiles/index.js';
 import { Rng } from '../src/rng/index.js';
-import {
-  CIPHERS,
-  defaultAead,
-  NODE_AEAD,
-  Opener,
-  OVERHEAD_BYTES,
-  Sealer,
-  SealUsageError,
-} from '../src/seal/index.js';
+import { CIPHERS, NODE_AEAD, Opener, OVERHEAD_BYTES, Sealer, SealUsageError } from '../src/seal/index.js';
 import { REPO } from './support/tree.js';
 
 const openssl = loadSealAead(readManifest(join(REPO, 'build', 'manifest.json')), REPO);
@@ -56,13 +48,17 @@ function randomBytes(rng: Rng, length: number): Uint8Array {
 }
 
 describe('native seal AEAD', () => {
-  it('is what src/seal picks by default in a built tree', () => {
+  it('is what src/media chooses in a built tree, and a sealer uses what it is handed', () => {
     assert.equal(openssl.name, 'openssl');
-    assert.equal(defaultAead().fallbackReason, null);
-    assert.equal(defaultAead().backend.name, 'openssl');
+    assert.equal(chooseAead().fallbackReason, null);
+    assert.equal(chooseAead().backend.name, 'openssl');
     const key = new Uint8Array(32);
-    assert.equal(new Sealer({ key, receiverIndex: 1 }).aead, 'openssl');
-    assert.equal(new Opener({ key, receiverIndex: 1 }).aead, 'openssl');
+    const aead = chooseAead().backend;
+    assert.equal(new Sealer({ key, receiverIndex: 1, aead }).aead, 'openssl');
+    assert.equal(new Opener({ key, receiverIndex: 1, aead }).aead, 'openssl');
+    // Handed none, src/seal looks nothing up: node:crypto's.
+    assert.equal(new Sealer({ key, receiverIndex: 1 }).aead, 'node');
+    assert.equal(new Opener({ key, receiverIndex: 1 }).aead, 'node');
   });
 
   it('seals RFC 8439 §2.8.2 to the published ciphertext and tag', () => {

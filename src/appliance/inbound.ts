@@ -180,6 +180,10 @@ export class InboundLeg {
       framesLost: this.#framesLost,
       concealedPercent:
         jitter === undefined ? null : played > 0 ? round1((100 * jitter.concealedMs) / played) : 0,
+      audioMs:
+        jitter === undefined
+          ? null
+          : { played: Math.round(played), concealed: Math.round(jitter.concealedMs) },
       lipSyncDelayMs: this.#lipSyncDelayUs === null ? null : round1(this.#lipSyncDelayUs / 1000),
       lastHeardAgoMs: heard === null ? null : Math.round((now - heard) / 1000),
     };

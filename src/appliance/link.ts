@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { chooseAead } from '../media/index.js';
 import { PersistedCounter, readCounterFile, writeCounterFile } from '../noise/index.js';
 import {
   Connection,
@@ -142,6 +143,11 @@ export class MediaLink {
     return this.#session.lastAuthenticatedAt;
   }
 
+  /** Whether frames sent now can reach the peer: a session is up (always, when insecure). */
+  get established(): boolean {
+    return this.#session === null || this.#session.established;
+  }
+
   /** Handshakes completed on this link. */
   get handshakes(): number {
     return this.#session?.handshakes ?? 0;
@@ -209,6 +215,7 @@ function openSession(
         }
       : { nextHandshakeCounter: () => initiatorCounter.next(Date.now()) }),
     ...(options.timings === undefined ? {} : { timings: options.timings }),
+    aead: chooseAead().backend,
     connection,
   });
 }

@@ -97,6 +97,8 @@ export class OutboundLeg {
         gopFrames: plan.fps * 2,
         patternWhileCameraLost: plan.patternWhileCameraLost,
         clock: nowMicros,
+        // Nothing is encoded for a peer whose session is not up; the first picture after it is.
+        sendGate: () => this.link.established,
         onEvent: (event) => {
           this.#onPicture(event);
         },
@@ -112,6 +114,7 @@ export class OutboundLeg {
               blockFrames: 240,
               bitrateBps: plan.bitrateBps,
               echoCancel: plan.echoCancel,
+              ...plan.echoLayout,
             }
           : { duplex: options.duplexAudio }),
         onPacket: (packet, captureUs) => {
@@ -135,9 +138,14 @@ export class OutboundLeg {
     this.#audio?.start();
   }
 
-  /** Local media came out of the encoder within the last two seconds. */
+  /**
+   * Local media came out of the encoder within the last two seconds, or camera frames were held
+   * back unencoded because the session is not up (nothing is encoded for a peer that is away).
+   */
   producing(now: number): boolean {
-    return this.#lastProducedAt !== null && now - this.#lastProducedAt < PRODUCING_US;
+    const recent = (at: number | null | undefined): boolean =>
+      at !== null && at !== undefined && now - at < PRODUCING_US;
+    return recent(this.#lastProducedAt) || recent(this.#video?.lastGatedUs);
   }
 
   get deviceLost(): boolean {

@@ -48,6 +48,16 @@ export interface AudioOutPlan {
   readonly bitrateBps: number;
   /** Echo cancellation: the site's choice, else on for a real microphone or a synthetic room. */
   readonly echoCancel: boolean;
+  /** The echo canceller's layout, from the site's speakers and microphone. */
+  readonly echoLayout: EchoLayout;
+}
+
+/** The engine options (`echoReference`, `echoCapture`) the site's speakers and microphone need. */
+export interface EchoLayout {
+  /** `mono`: the speakers carry one mix; `stereo`: they carry different ones. */
+  readonly echoReference: 'mono' | 'stereo';
+  /** `mono`: one microphone, cleaned once; `stereo`: each channel cleaned on its own. */
+  readonly echoCapture: 'mono' | 'stereo';
 }
 
 export interface AudioInPlan {
@@ -80,6 +90,7 @@ export interface DuplexAudioPlan {
   readonly port: AudioPortOptions;
   readonly bitrateBps: number;
   readonly echoCancel: boolean;
+  readonly echoLayout: EchoLayout;
 }
 
 export interface PlanOptions {
@@ -132,9 +143,10 @@ export function planRole(site: SiteConfig, role: RoleName, options: PlanOptions 
     // A real microphone hears the room; a synthetic one only when the site gives it a room.
     const echoCancel = site.devices.audio.echoCancel ?? (capture.port === 'portaudio' || room !== undefined);
     const bitrateBps = site.bitrate.audioKbps * 1000;
-    outbound.push({ stream: 'audio', to: to('audio'), port: capture, bitrateBps, echoCancel });
+    const echoLayout = echoLayoutOf(site);
+    outbound.push({ stream: 'audio', to: to('audio'), port: capture, bitrateBps, echoCancel, echoLayout });
     inbound.push({ stream: 'audio', listen: listen('audio'), port: playback });
-    if (shared !== null) duplexAudio = { port: shared, bitrateBps, echoCancel };
+    if (shared !== null) duplexAudio = { port: shared, bitrateBps, echoCancel, echoLayout };
   }
   return {
     role,
@@ -147,6 +159,12 @@ export function planRole(site: SiteConfig, role: RoleName, options: PlanOptions 
     prioritiseAudio: role === 'audio',
     duplexAudio,
   };
+}
+
+/** Defaults: a doorway's one speaker mix and one microphone. */
+function echoLayoutOf(site: SiteConfig): EchoLayout {
+  const { speakers = 'one-mix', microphone = 'mono' } = site.devices.audio;
+  return { echoReference: speakers === 'one-mix' ? 'mono' : 'stereo', echoCapture: microphone };
 }
 
 /**
@@ -181,6 +199,7 @@ function sharedPort(
       port: 'portaudio',
       ...(capture.capture === undefined ? {} : { capture: capture.capture }),
       ...(playback.playback === undefined ? {} : { playback: playback.playback }),
+      ...(playback.playbackLatencyMs === undefined ? {} : { playbackLatencyMs: playback.playbackLatencyMs }),
     };
   }
   return null;
@@ -222,7 +241,12 @@ function playbackOf(site: SiteConfig): AudioPortOptions {
   } catch (err) {
     throw new ConfigError(site.file, 'devices.audio.playback', messageOf(err));
   }
-  return { port: 'portaudio', playback: text };
+  const latency = site.devices.audio.playbackLatencyMs;
+  return {
+    port: 'portaudio',
+    playback: text,
+    ...(latency === undefined ? {} : { playbackLatencyMs: latency }),
+  };
 }
 
 function messageOf(err: unknown): string {

@@ -270,6 +270,7 @@ export class DoorwayService {
       bitrateBps: plan.bitrateBps,
       blockFrames: 240,
       echoCancel: plan.echoCancel,
+      ...plan.echoLayout,
     });
     return this.#duplexAudio;
   }

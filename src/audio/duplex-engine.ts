@@ -25,6 +25,10 @@ export interface AudioPortSetup {
   readonly blockFrames: 240 | 480;
   /** Echo cancellation, noise suppression and gain control (feature apm). */
   readonly echoCancel: boolean;
+  /** The canceller's far end: one mix (`mono`, default) or per channel; see AudioEngineOptions. */
+  readonly echoReference?: 'mono' | 'stereo';
+  /** The microphone cleaned as one mix (`mono`, default) or per channel. */
+  readonly echoCapture?: 'mono' | 'stereo';
 }
 
 export type DuplexAudioEngineOptions = AudioPortSetup;
@@ -101,6 +105,8 @@ export class DuplexAudioEngine {
         bitrateBps: o.bitrateBps,
         blockFrames: o.blockFrames,
         echoCancel: o.echoCancel,
+        ...(o.echoReference === undefined ? {} : { echoReference: o.echoReference }),
+        ...(o.echoCapture === undefined ? {} : { echoCapture: o.echoCapture }),
         send: true,
       },
       (event) => {

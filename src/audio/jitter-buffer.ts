@@ -218,6 +218,7 @@ export class AudioJitterBuffer<T> {
   /** Made-up output since the last block of received audio, µs. */
   #starvedUs = 0;
   #pending: Pending = null;
+  #stream = 0;
   #bufferDelayUs: number | null = null;
   // Output durations, µs.
   #playedUs = 0;
@@ -258,6 +259,14 @@ export class AudioJitterBuffer<T> {
 
   get bufferedPackets(): number {
     return this.#held.length;
+  }
+
+  /**
+   * Which stream the held packets belong to: changes whenever the buffer forgets one (a sender
+   * restart, or `reset`), after which sequence numbers start over.
+   */
+  get stream(): number {
+    return this.#stream;
   }
 
   /** True while playing (between a start and going idle). */
@@ -547,6 +556,7 @@ export class AudioJitterBuffer<T> {
   }
 
   #restart(counted: boolean): void {
+    this.#stream++;
     this.#held.length = 0;
     this.#seen.fill(-1);
     this.#nextSeq = null;

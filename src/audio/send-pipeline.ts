@@ -71,6 +71,8 @@ export class AudioSendPipeline {
           bitrateBps: options.bitrateBps,
           blockFrames: options.blockFrames,
           echoCancel: options.echoCancel,
+          ...(options.echoReference === undefined ? {} : { echoReference: options.echoReference }),
+          ...(options.echoCapture === undefined ? {} : { echoCapture: options.echoCapture }),
           send: true,
         },
         onEvent,

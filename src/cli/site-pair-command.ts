@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors/index.js';
 import { manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
+import { loadAudioAddon } from '../tools/sender.js';
 import { runSitePair } from '../tools/site-pair.js';
 import type { CliIo } from './index.js';
 
@@ -21,6 +22,7 @@ export function registerSitePairCommand(program: Command, io: CliIo, root: strin
         dir: String(o.out),
         profile: readManifest(manifestPath(root)).profile,
         durationS,
+        spectrogram: (wav) => loadAudioAddon().spectrogram(wav),
         tty: process.stderr.isTTY,
         status: (line, replace) => {
           io.err(replace ? `\r\x1b[2K${line}` : `${line}\n`);

@@ -66,10 +66,32 @@ export const SiteFileSchema = z.strictObject({
       capture: z.string().min(1),
       playback: z.string().min(1),
       /**
+       * The least output latency to ask of a sound-card speaker, ms. Default: the device's own low
+       * latency, right for a card the appliance drives itself; a speaker behind a sound server
+       * (ALSA's `pulse` device) needs ~60: at its default 30 ms the server's stream underran every
+       * 10 to 40 s on a 2-core machine. Adds to mouth-to-ear one for one.
+       */
+      playbackLatencyMs: z.number().int().min(0).max(500).optional(),
+      /**
        * Echo cancellation with noise suppression and gain control. Default: on for a sound-card
        * microphone or a synthetic room; off for a speakerphone that cancels its own echo.
        */
       echoCancel: z.boolean().optional(),
+      /**
+       * What the speakers play, which decides the echo canceller's far end. `one-mix` (default):
+       * one speaker, or speakers that all carry the same mix, as a doorway has; the canceller is
+       * fed the mono mix of what was played. `stereo`: speakers carrying different mixes; the
+       * canceller is fed both channels (webrtc-audio-processing 0.3 still cancels against their
+       * mix, at the same ERLE and ~2 µs more per 10 ms).
+       */
+      speakers: z.enum(['one-mix', 'stereo']).optional(),
+      /**
+       * The microphone. `mono` (default): one capsule (a doorway's), even when the sound card
+       * delivers it as two channels; it is cleaned once and sent on both. `stereo`: two capsules
+       * whose difference is worth sending; each channel is cleaned on its own, which doubles the
+       * canceller's cost (~85 → ~165 µs per 10 ms block) and misses the 100 µs budget.
+       */
+      microphone: z.enum(['mono', 'stereo']).optional(),
       /**
        * Sites whose microphone and speaker are both synthetic: a room in which what the speaker
        * plays reaches the microphone, so the echo canceller has an echo to remove without hardware.

@@ -29,7 +29,16 @@ export type OpusInfo = { readonly version: string } & ProbeResult;
 /** Where the engine's sound comes from and goes to. */
 export type AudioPortOptions =
   /** A sound card through PortAudio (feature `audio-io`); names as PortAudio lists them, or "default". */
-  | { readonly port: 'portaudio'; readonly capture?: string; readonly playback?: string }
+  | {
+      readonly port: 'portaudio';
+      readonly capture?: string;
+      readonly playback?: string;
+      /**
+       * The least output latency asked of the playback device, ms (0..500; default: the device's
+       * own low latency). A device behind a sound server needs more than that.
+       */
+      readonly playbackLatencyMs?: number;
+    }
   /**
    * A synthetic port paced on the realtime clock, for machines without a sound card. `source`:
    * silence | tone | speech | markers | file:PATH (48 kHz WAV); `sink`: null | file:PATH.
@@ -68,6 +77,13 @@ export type AudioEngineOptions = AudioPortOptions & {
   readonly echoCancel?: boolean;
   readonly noiseSuppression?: boolean;
   readonly gainControl?: boolean;
+  /**
+   * The echo canceller's far end: `mono` (the played channels' mix: speakers carrying one mix) or
+   * `stereo` (each played channel). Default `mono`.
+   */
+  readonly echoReference?: 'mono' | 'stereo';
+  /** The microphone side: `mono` (the captured channels' mix, cleaned once; default) or `stereo`. */
+  readonly echoCapture?: 'mono' | 'stereo';
   /** Playback queue capacity, blocks. */
   readonly queueBlocks?: number;
   /** Encode the microphone and emit packets (default true); false for a playback-only engine. */
@@ -129,6 +145,16 @@ export interface AudioEngineStats {
   readonly playbackQueueFull: number;
   /** Decoded frames that found no room in the engine's pending output (never expected). */
   readonly droppedFrames: number;
+  /**
+   * Blocks the port's own thread played from held packets because the queue ran dry before the
+   * JS thread fed it (see `setRescue`), and blocks it concealed for want of one.
+   */
+  readonly rescuedBlocks: number;
+  readonly rescueConcealedBlocks: number;
+  /** Decisions for held packets that the rescue had already played (skipped). */
+  readonly skippedDecisions: number;
+  /** Decisions for packets no longer held (overwritten by a far later one): concealed. */
+  readonly heldMissing: number;
   readonly processingErrors: number;
   readonly lastError?: string;
   readonly echo?: {
@@ -151,6 +177,19 @@ export interface EchoMeasurementOptions {
   readonly noiseSuppression?: boolean;
   readonly gainControl?: boolean;
   readonly blockMs?: 5 | 10;
+  /** The canceller's layout (as the engine options); default `mono` both, the site default. */
+  readonly echoReference?: 'mono' | 'stereo';
+  readonly echoCapture?: 'mono' | 'stereo';
+}
+
+/** The echo harness's speech proxy, for tests that play it through a real sound server. */
+export interface SpeechLikeOptions {
+  readonly seconds: number;
+  readonly seed?: number;
+  /** The voice: about 110 a low one, 210 a high one (default 115, the harness's far end). */
+  readonly pitchHz?: number;
+  /** The RMS while talking is about a quarter of it (default 0.4, about −20 dBFS). */
+  readonly level?: number;
 }
 
 interface EchoFigures {
@@ -170,6 +209,8 @@ interface EchoFigures {
 export type EchoMeasurement = EchoFigures & {
   readonly delayMs: number;
   readonly blockMs: number;
+  readonly echoReference: 'mono' | 'stereo';
+  readonly echoCapture: 'mono' | 'stereo';
   readonly aecOnly: EchoFigures;
 };
 
@@ -185,6 +226,28 @@ export interface AudioDspCost {
   readonly opusEncodeDecodeUsPerBlock: CostFigures | null;
   readonly opusBytesPerBlock: number | null;
   readonly timeStretchUsPerBlock: CostFigures;
+  /** The layout apmUsPerBlock is for, "reference/capture" (e.g. "mono/mono"); null without apm. */
+  readonly apmLayout: string | null;
+  /** apmUsPerBlock split into ProcessPlayed (reverse) and ProcessCaptured (capture). */
+  readonly apmSplitUsPerBlock: ApmCost | null;
+  /** The whole chain at every reference/capture layout (empty without apm). */
+  readonly apmLayoutsUsPerBlock: readonly ApmCost[];
+  /** Each component alone at the configured layout; `none` is the format and band-split floor. */
+  readonly apmComponentsUsPerBlock: readonly ApmCost[];
+}
+
+/** One APM configuration's cost per 10 ms block, µs. */
+export interface ApmCost {
+  readonly name: string;
+  readonly reverse: CostFigures;
+  readonly capture: CostFigures;
+  readonly total: CostFigures;
+}
+
+/** The canceller layout measureAudioDsp's apmUsPerBlock is for (default: the site default). */
+export interface ApmLayoutOptions {
+  readonly echoReference?: 'mono' | 'stereo';
+  readonly echoCapture?: 'mono' | 'stereo';
 }
 
 export interface TimeStretchMeasurement {
@@ -235,6 +298,12 @@ interface RawAudioEngine {
   conceal(next: Uint8Array | null, length: number): number;
   expand(): number;
   clearPlayback(): void;
+  hold(seq: number, packet: Uint8Array, length: number): void;
+  playHeld(seq: number, accelerate: boolean): number;
+  concealFromHeld(nextSeq: number): number;
+  forgetHeld(): void;
+  setRescue(on: boolean): void;
+  queued(): number;
   setBitrate(bps: number): void;
   stats(): AudioEngineStats;
   close(): void;
@@ -250,10 +319,23 @@ type RawEngineListener = (
   f: unknown,
 ) => void;
 
+/**
+ * A WAV's mono mix as levels: one column per `columnMs` (a 1024-point Hann FFT), `rows` bins from
+ * `topHz` (row 0) down to 0 Hz. `levels[row * columns + column]`: 0 at -100 dBFS or below, 255 at
+ * 0 dBFS.
+ */
+export interface Spectrogram {
+  readonly columns: number;
+  readonly rows: number;
+  readonly columnMs: number;
+  readonly topHz: number;
+  readonly levels: Uint8Array;
+}
+
 interface RawAudioAddon {
   AudioEngine: new (options: AudioEngineOptions, onEvent: RawEngineListener) => RawAudioEngine;
   runAudioTest: (options: AudioTestOptions) => Promise<AudioTestResult>;
-  measureAudioDsp: (options: { blocks?: number }) => Promise<AudioDspCost>;
+  measureAudioDsp: (options: { blocks?: number } & ApmLayoutOptions) => Promise<AudioDspCost>;
   measureTimeStretch: (options: {
     blocks?: number;
     frames?: number;
@@ -261,6 +343,8 @@ interface RawAudioAddon {
     signal?: 'speech' | 'sine';
   }) => Promise<TimeStretchMeasurement>;
   measureEchoCancellation?: (options: EchoMeasurementOptions) => Promise<EchoMeasurement>;
+  speechLike: (options: SpeechLikeOptions) => Float32Array;
+  spectrogram: (path: string) => Spectrogram;
   measureOpusFec?: (options: {
     blocks?: number;
     lossEvery?: number;
@@ -273,7 +357,14 @@ interface RawAudioAddon {
 }
 
 const SHAPE: AddonShape = {
-  always: ['AudioEngine', 'runAudioTest', 'measureAudioDsp', 'measureTimeStretch'],
+  always: [
+    'AudioEngine',
+    'runAudioTest',
+    'measureAudioDsp',
+    'measureTimeStretch',
+    'speechLike',
+    'spectrogram',
+  ],
   byFeature: { 'audio-io': 'portaudioDevices', apm: 'probeApm', opus: 'opusInfo' },
 };
 
@@ -342,9 +433,25 @@ export class AudioAddon {
     return mediaPromise(media(() => measure(options)));
   }
 
+  /**
+   * Mono 48 kHz samples of the speech proxy the echo harness plays (voiced syllables through
+   * formants, fricatives, pauses): deterministic for a seed. Bad options are a one-line error.
+   */
+  speechLike(options: SpeechLikeOptions): Float32Array {
+    return media(() => this.#raw.speechLike(options));
+  }
+
+  /**
+   * What a 48 kHz WAV holds, as levels for a chart: the samples are read and transformed natively.
+   * A missing or unreadable file is a one-line MediaError naming it.
+   */
+  spectrogram(path: string): Spectrogram {
+    return media(() => this.#raw.spectrogram(path));
+  }
+
   /** Cost per block of the echo canceller, Opus and the time stretch on this machine. */
-  async measureAudioDsp(blocks = 3000): Promise<AudioDspCost> {
-    return mediaPromise(media(() => this.#raw.measureAudioDsp({ blocks })));
+  async measureAudioDsp(blocks = 3000, layout: ApmLayoutOptions = {}): Promise<AudioDspCost> {
+    return mediaPromise(media(() => this.#raw.measureAudioDsp({ blocks, ...layout })));
   }
 
   /** How cleanly the time stretch shortens and lengthens speech-like or sine blocks. */
@@ -447,6 +554,48 @@ export class AudioEngine {
   /** Drops queued playback (the far end started over). */
   clearPlayback(): void {
     this.#raw.clearPlayback();
+  }
+
+  /**
+   * Keeps a copy of an arrived packet under its sequence number, for `playHeld` and
+   * `concealFromHeld` and for the rescue. At most 4000 bytes (a RangeError beyond).
+   */
+  hold(seq: number, packet: Uint8Array, length = packet.length): void {
+    this.#raw.hold(seq, packet, length);
+  }
+
+  /**
+   * Decodes the held packet `seq` (shortened when `accelerate`) and returns the frames queued. A
+   * packet the rescue already played queues nothing and returns 0 (its block went out while JS was late).
+   */
+  playHeld(seq: number, accelerate = false): number {
+    return this.#raw.playHeld(seq, accelerate);
+  }
+
+  /**
+   * The packet before `nextSeq` is missing: rebuilds it from the held `nextSeq`'s in-band FEC, or
+   * conceals; `null` conceals without giving up a sequence number. Returns the frames queued.
+   */
+  concealFromHeld(nextSeq: number | null): number {
+    return this.#raw.concealFromHeld(nextSeq ?? -1);
+  }
+
+  /** Forgets the held packets and the sequence: the sender started a new stream. */
+  forgetHeld(): void {
+    this.#raw.forgetHeld();
+  }
+
+  /**
+   * While on, the port's own thread plays the next held packet (or conceals) whenever the queue is
+   * still empty half a block before the device takes a block: a late JS turn is not a gap.
+   */
+  setRescue(on: boolean): void {
+    this.#raw.setRescue(on);
+  }
+
+  /** Playback blocks queued now. */
+  queued(): number {
+    return this.#raw.queued();
   }
 
   setBitrate(bps: number): void {

@@ -42,8 +42,8 @@ function create(SealAead: RawSealAeadClass, cipher: SealCipher, key: Uint8Array,
 
 /**
  * ChaCha20-Poly1305 and AES-256-GCM on Debian's libcrypto, one context per key reused across
- * packets: the backend src/seal picks by default. Each context's key is wiped when it is released
- * (or collected).
+ * packets: the backend `chooseAead` hands the sessions when the build has it. Each context's key is
+ * wiped when it is released (or collected).
  */
 export function loadSealAead(manifest: BuildManifest, appRoot: string): AeadBackend {
   const { exports } = loadManifestAddon('fec', SHAPE, manifest, appRoot);

@@ -51,7 +51,9 @@ export {
   type AudioPortOptions,
   type OpusInfo,
   type PortAudioInfo,
+  type Spectrogram,
 } from './audio-addon.js';
 export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';
 export { loadFecKernel, loadSealAead, type FecKernel } from './fec-addon.js';
+export { chooseAead, type AeadChoice } from './seal-aead.js';

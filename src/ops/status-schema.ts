@@ -39,6 +39,7 @@ const inbound = z.looseObject({
   retransmitted: z.number(),
   framesLost: z.number(),
   concealedPercent: nullableNumber,
+  audioMs: z.looseObject({ played: z.number(), concealed: z.number() }).nullable(),
   lipSyncDelayMs: nullableNumber,
   lastHeardAgoMs: nullableNumber,
 });

@@ -21,7 +21,10 @@ export interface OutboundStatus {
   /** The stream: 'video' or 'audio'. */
   readonly stream: 'video' | 'audio';
   readonly session: SessionState;
-  /** Local media is being produced (camera frames encoded, microphone blocks encoded). */
+  /**
+   * Local media is being produced: camera frames encoded (or held back unencoded while the session
+   * is not up), microphone blocks encoded.
+   */
   readonly producing: boolean;
   /** Its camera or microphone is gone; a video placeholder may still be going out. */
   readonly deviceLost: boolean;
@@ -57,6 +60,11 @@ export interface InboundStatus {
   readonly framesLost: number;
   /** Audio only: share of played time that was concealment since start, %. */
   readonly concealedPercent: number | null;
+  /**
+   * Audio only: ms played since start (concealment and stretching included) and ms of them
+   * concealed, for concealment per second from two readings; null for video.
+   */
+  readonly audioMs: { readonly played: number; readonly concealed: number } | null;
   /** Audio only: the delay lip sync adds so the sound waits for slower pictures, ms; null: none. */
   readonly lipSyncDelayMs: number | null;
   /** Milliseconds since the peer was last heard on this stream; null if never. */

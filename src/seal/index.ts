@@ -18,7 +18,6 @@ export {
   type AeadOpenContext,
   type AeadSealContext,
 } from './aead.js';
-export { defaultAead, type AeadChoice } from './backend.js';
 export { SealConfigError, SealUsageError } from './errors.js';
 export { Opener, OPEN_FAILURE_REASONS } from './opener.js';
 export type {

@@ -1,5 +1,4 @@
-import type { AeadBackend } from './aead.js';
-import { defaultAead } from './backend.js';
+import { NODE_AEAD, type AeadBackend } from './aead.js';
 import { SealConfigError } from './errors.js';
 import { CIPHERS, DEFAULT_CIPHER, KEY_BYTES, type SealCipher } from './packet.js';
 import { MAX_COUNTER_LIMIT } from './replay-window.js';
@@ -38,8 +37,9 @@ export interface DirectionOptions {
   /** Counters 0 … messageLimit−1 are usable under this key; default {@link DEFAULT_MESSAGE_LIMIT}. */
   readonly messageLimit?: number;
   /**
-   * The AEAD implementation; default {@link defaultAead}: OpenSSL's from native/fec when the build
-   * has it, else node:crypto. Both write the same bytes, so the two ends need not agree on this.
+   * The AEAD implementation, handed in (src/media's `chooseAead` picks OpenSSL's from native/fec
+   * when the build has it); default node:crypto's. Both write the same bytes, so the two ends need
+   * not agree on this.
    */
   readonly aead?: AeadBackend;
 }
@@ -69,5 +69,5 @@ export function direction(options: DirectionOptions): Direction {
   if (!Number.isInteger(messageLimit) || messageLimit < 1 || messageLimit > MAX_COUNTER_LIMIT) {
     throw new SealConfigError('messageLimit', `must be an integer in [1, 2^53], got ${messageLimit}`);
   }
-  return { key, receiverIndex, cipher, messageLimit, aead: options.aead ?? defaultAead().backend };
+  return { key, receiverIndex, cipher, messageLimit, aead: options.aead ?? NODE_AEAD };
 }

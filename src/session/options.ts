@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from '../protocol/index.js';
-import { DEFAULT_CIPHER, DEFAULT_MESSAGE_LIMIT, type SealCipher } from '../seal/index.js';
+import { DEFAULT_CIPHER, DEFAULT_MESSAGE_LIMIT, type AeadBackend, type SealCipher } from '../seal/index.js';
 import { SessionConfigError } from './errors.js';
 
 /** n random bytes: `crypto.randomBytes` in production, `rngRandomBytes(rng)` in tests. */
@@ -87,6 +87,11 @@ export interface SecureSessionOptions {
   readonly onAcceptedCounter?: (counter: bigint) => void;
   readonly prologue?: Uint8Array;
   readonly cipher?: SealCipher;
+  /**
+   * The AEAD under every sealer and opener of this session; default node:crypto's. The appliance
+   * hands it src/media's `chooseAead().backend`: OpenSSL's, about 5× faster per packet.
+   */
+  readonly aead?: AeadBackend;
   readonly timings?: Partial<SessionTimings>;
   /** The owned media Connection's options; `overheadBytes` is always the seal overhead. */
   readonly connection?: ConnectionOptions;

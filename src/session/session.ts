@@ -20,6 +20,7 @@ import {
   OVERHEAD_BYTES,
   SEALED_TYPE,
   Sealer,
+  type AeadBackend,
   type SealCipher,
 } from '../seal/index.js';
 import { SessionConfigError } from './errors.js';
@@ -131,6 +132,7 @@ export class SecureSession {
   readonly #psk: Uint8Array | undefined;
   readonly #prologue: Uint8Array | undefined;
   readonly #cipher: SealCipher;
+  readonly #aead: AeadBackend | undefined;
   readonly #randomBytes: RandomBytes;
   readonly #nextCounter: () => bigint;
   readonly #onAccepted: ((counter: bigint) => void) | undefined;
@@ -195,6 +197,7 @@ export class SecureSession {
       throw new SessionConfigError('psk', 'must be 32 bytes');
     }
     this.#cipher = options.cipher ?? DEFAULT_CIPHER;
+    this.#aead = options.aead;
     this.#timings = resolveTimings(this.#cipher, options.timings);
     this.#staticPrivate = Uint8Array.from(options.staticPrivate);
     this.#peerPublic = Uint8Array.from(options.peerPublic);
@@ -413,6 +416,10 @@ export class SecureSession {
     this.#handshakes++;
   }
 
+  #sealOptions(): { cipher: SealCipher; aead?: AeadBackend } {
+    return this.#aead === undefined ? { cipher: this.#cipher } : { cipher: this.#cipher, aead: this.#aead };
+  }
+
   #newKeypair(
     now: number,
     send: CipherState,
@@ -421,8 +428,8 @@ export class SecureSession {
     localIndex: number,
   ): Keypair {
     return {
-      sealer: new Sealer({ key: sealKey(send), receiverIndex: remoteIndex, cipher: this.#cipher }),
-      opener: new Opener({ key: sealKey(receive), receiverIndex: localIndex, cipher: this.#cipher }),
+      sealer: new Sealer({ key: sealKey(send), receiverIndex: remoteIndex, ...this.#sealOptions() }),
+      opener: new Opener({ key: sealKey(receive), receiverIndex: localIndex, ...this.#sealOptions() }),
       localIndex,
       createdAt: now,
     };

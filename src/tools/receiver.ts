@@ -75,6 +75,11 @@ export interface AudioReport {
   readonly lost: number;
   /** Blocks of silence the speaker played while the stream was playing (audible gaps). */
   readonly gapBlocks: number;
+  /**
+   * Blocks the sound port's own thread played (from held packets) or concealed because this
+   * process was late to feed it, and decisions it made redundant.
+   */
+  readonly rescue: { readonly played: number; readonly concealed: number; readonly skipped: number };
   readonly transportFecRecovered: number;
   readonly device: string;
   /** When marker onsets reached the speaker, µs realtime (synthetic sinks). */
@@ -382,6 +387,11 @@ function audioReport(
     late: jitter.late,
     lost: jitter.lost,
     gapBlocks,
+    rescue: {
+      played: engine.rescuedBlocks,
+      concealed: engine.rescueConcealedBlocks,
+      skipped: engine.skippedDecisions,
+    },
     transportFecRecovered: stream?.fecRecovered ?? 0,
     device: engine.device,
     markersPlayedUs,

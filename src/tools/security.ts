@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { checkPrivateKeyFile, readPeerKey } from '../keys/index.js';
+import { chooseAead } from '../media/index.js';
 import { decodeKey, wallClockCounter } from '../noise/index.js';
 import type { ConnectionOptions } from '../protocol/index.js';
 import { SecureSession, type SessionRole } from '../session/index.js';
@@ -40,6 +41,7 @@ export function openSession(
     // Wall-clock based and strictly increasing, so a receiver that remembers the last one
     // refuses a replayed initiation (the appliance persists it; these tools start fresh).
     nextHandshakeCounter: wallClockCounter(),
+    aead: chooseAead().backend,
     connection,
   });
 }

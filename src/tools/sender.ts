@@ -156,6 +156,7 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
           gopFrames: options.keyframeInterval,
           patternWhileCameraLost: options.video.patternWhileCameraLost ?? false,
           clock: nowMicros,
+          sendGate: () => session === null || session.established,
           onEvent: (event) => {
             onPictureEvent(event);
           },

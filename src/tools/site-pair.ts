@@ -9,9 +9,12 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { join, resolve } from 'node:path';
 import { MediaError } from '../errors/index.js';
+import type { Spectrogram } from '../media/index.js';
 import { writeKeyPair } from '../keys/index.js';
 import { fetchRoleStatus, type RoleStatus } from '../ops/index.js';
+import { ConcealmentPerSecond, type ConcealmentSummary } from './concealment.js';
 import { RestartLoop } from './restart-loop.js';
+import { writeSpectrogramPng } from './spectrogram.js';
 
 export type SiteName = 'site-a' | 'site-b';
 
@@ -208,6 +211,8 @@ export interface SitePairRunOptions {
   /** A live line about once a second; `replace` is true on a terminal. */
   readonly status: (line: string, replace: boolean) => void;
   readonly tty: boolean;
+  /** The audio addon's spectrogram of a WAV; given, each site's heard.wav is drawn to heard.png. */
+  readonly spectrogram?: (wavPath: string) => Spectrogram;
 }
 
 export interface SitePairResult {
@@ -245,11 +250,16 @@ export async function runSitePair(options: SitePairRunOptions): Promise<SitePair
     'site-b': { video: await fetchStatus(pair.b, 'video'), audio: await fetchStatus(pair.b, 'audio') },
   });
   let statuses = await read();
+  const concealment = { 'site-a': new ConcealmentPerSecond(), 'site-b': new ConcealmentPerSecond() };
   const endAt = Date.now() + options.durationS * 1000;
   try {
     while (Date.now() < endAt) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       statuses = await read();
+      for (const name of ['site-a', 'site-b'] as const) {
+        const audio = statuses[name].audio?.inbound.find((i) => i.stream === 'audio');
+        concealment[name].add(audio?.audioMs ?? null);
+      }
       options.status(
         liveLine(statuses, Math.round(options.durationS - (endAt - Date.now()) / 1000)),
         options.tty,
@@ -259,11 +269,27 @@ export async function runSitePair(options: SitePairRunOptions): Promise<SitePair
     await Promise.all(loops.map((loop) => loop.stop()));
   }
   if (options.tty) options.status('', true);
+  const heardLines: string[] = [];
+  for (const name of ['site-a', 'site-b'] as const) {
+    const wav = join(options.dir, name, 'heard.wav');
+    let drawn = '';
+    if (options.spectrogram !== undefined) {
+      const png = join(options.dir, name, 'heard.png');
+      try {
+        writeSpectrogramPng(png, options.spectrogram(wav), concealment[name].spans);
+        drawn = `; its spectrogram is ${png}`;
+      } catch (err) {
+        errors.push(`${name}: no spectrogram of ${wav}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    heardLines.push(`${name} heard: ${concealmentLine(concealment[name].summary())}${drawn}.`);
+  }
   const restarts = loops.filter((l) => l.starts > 1).map((l) => `${l.name} restarted ${l.starts - 1}×`);
   const summary = [
     `Two sites on loopback (site-a 127.0.0.2, site-b 127.0.0.3), each role its own process, encrypted, ${options.durationS} s.`,
     directionLine('site-a', statuses['site-b']),
     directionLine('site-b', statuses['site-a']),
+    ...heardLines,
     `Status pages were on http://127.0.0.1:${pair.a.statusPort}/ and http://127.0.0.1:${pair.b.statusPort}/; what each site heard is in ${join(options.dir, '<site>', 'heard.wav')}.`,
     ...(restarts.length > 0 ? [`Restarts: ${restarts.join(', ')}.`] : []),
     ...(errors.length > 0 ? [`Errors: ${errors.join(' | ')}`] : []),
@@ -296,6 +322,13 @@ function directionLine(
       ? 'no audio status'
       : `audio ${audio.flowing ? 'flowing' : 'NOT flowing'}, mouth→speaker p50 ${audio.latencyMs.p50 ?? '–'} ms, ${audio.concealedPercent ?? 0}% concealed`;
   return `${from} → ${to}: ${v}; ${a}.`;
+}
+
+function concealmentLine(s: ConcealmentSummary): string {
+  if (s.seconds === 0) return 'no audio status read';
+  const worst =
+    s.worstAtMs === null ? '' : `, worst ${s.worstPercent}% at ${Math.round(s.worstAtMs / 1000)} s`;
+  return `sound concealed in ${s.secondsConcealed} of ${s.seconds} s${worst}`;
 }
 
 function liveLine(statuses: SitePairResult['statuses'], elapsedS: number): string {

@@ -54,6 +54,12 @@ export interface SendPipelineOptions {
   readonly patternWhileCameraLost?: boolean;
   /** The clock capture times are taken on, µs (the transport's). */
   readonly clock: () => number;
+  /**
+   * Asked for every captured frame: while it says no (the peer's session is not up), frames are
+   * released without being encoded, since the link could only drop them and the peer could not
+   * decode what follows; the first frame after it says yes again is a keyframe. Default: yes.
+   */
+  readonly sendGate?: () => boolean;
   readonly onEvent: (event: SendPipelineEvent) => void;
 }
 
@@ -64,6 +70,8 @@ export interface SendPipelineStats {
   readonly encodeErrors: number;
   readonly keyframesForced: number;
   readonly cameraLost: number;
+  /** Frames released unencoded while `sendGate` said no. */
+  readonly gated: number;
 }
 
 export class VideoSendPipeline {
@@ -81,6 +89,8 @@ export class VideoSendPipeline {
   #encodeErrors = 0;
   #keyframesForced = 0;
   #cameraLost = 0;
+  #gated = 0;
+  #lastGatedUs: number | null = null;
   #running = false;
   #stopped = false;
   /** One callback for every frame's timer, not a new closure per frame. */
@@ -174,6 +184,14 @@ export class VideoSendPipeline {
     if (bps > 0 && !this.#stopped) this.#encoder?.setBitrate(Math.round(bps));
   }
 
+  /**
+   * When the last camera frame was held back unencoded because `sendGate` said no (µs, on the
+   * pipeline's clock), or null: the camera is live though nothing is being encoded.
+   */
+  get lastGatedUs(): number | null {
+    return this.#lastGatedUs;
+  }
+
   stats(): SendPipelineStats {
     const encoder = this.#encoder?.stats();
     return {
@@ -183,6 +201,7 @@ export class VideoSendPipeline {
       encodeErrors: this.#encodeErrors,
       keyframesForced: this.#keyframesForced,
       cameraLost: this.#cameraLost,
+      gated: this.#gated,
     };
   }
 
@@ -231,6 +250,14 @@ export class VideoSendPipeline {
 
   #submit(frame: VideoFrame): void {
     this.#captured++;
+    const gate = this.#options.sendGate;
+    if (gate !== undefined && !gate()) {
+      this.#gated++;
+      this.#lastGatedUs = this.#options.clock();
+      this.#forceKeyframe = true;
+      frame.release();
+      return;
+    }
     const force = this.#forceKeyframe;
     this.#forceKeyframe = false;
     if (force) this.#keyframesForced++;

@@ -61,6 +61,15 @@ export interface PulseAudio {
   readonly clientEnv: Readonly<Record<string, string>>;
   /** The running server's process id (a new one after `restart`). */
   readonly pid: number | undefined;
+  /** When the running server first answered `pactl info`, ms on the realtime clock. */
+  readonly answeredAt: number;
+  /**
+   * Times the server has found a playback stream empty when its sink wanted audio, since the
+   * first start (read from its debug log). ALSA's pulse plugin does not always pass these on as
+   * xruns: after a 150 ms stall of the client, PortAudio reported none in 4 of 5 tries, and the
+   * echo path had moved by tens of milliseconds.
+   */
+  readonly underruns: number;
   /** Ends the server with `signal` (SIGKILL: as if it crashed) and waits until it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same socket and waits until it answers. */
@@ -70,7 +79,14 @@ export interface PulseAudio {
 }
 
 const READY_TIMEOUT_MS = 15_000;
+/** The sink the tests play into; its monitor is what the "pulse" capture device hears. */
+export const SINK = 'doorway_null';
 const EXIT_TIMEOUT_MS = 5_000;
+/**
+ * protocol-native.c's debug line when a playback stream ran dry under a playing sink (an
+ * "explicit" one is a stream drained at its client's request, which is no glitch).
+ */
+const UNDERRUN = 'Implicit underrun of ';
 
 /**
  * Starts the server with a 48 kHz stereo null sink named `doorway_null` and resolves once `pactl
@@ -116,14 +132,24 @@ export async function startPulseAudio(): Promise<PulseAudio> {
     '--no-cpu-limit',
     '--disable-shm=yes',
     '--log-target=stderr',
+    // Debug, for the underruns it reports (a few hundred lines in a run, most at startup).
+    '--log-level=debug',
     // No default.pa: only the modules below.
     '-n',
-    '--load=module-null-sink sink_name=doorway_null rate=48000 channels=2',
+    `--load=module-null-sink sink_name=${SINK} rate=48000 channels=2 norewinds=1`,
+    // No loopback keeping the sink busy (one that read its monitor at 10 ms let streams start at
+    // once, but its rate adjustment slipped the sink by one 10 ms block in 2 of 11 runs, and
+    // moved the echo path between 1440 and 2076 samples from run to run; without it the path was
+    // 3360 samples in every run). The sink is suspended and resumed once it answers, below.
     `--load=module-native-protocol-unix socket=${socket} auth-anonymous=1`,
   ];
 
   let server: ChildProcess | undefined;
   let log = '';
+  let answeredAt = 0;
+  let underruns = 0;
+  // A log line split across two reads is counted once it is whole.
+  let partialLine = '';
   // A test that dies half-way still takes its server with it.
   const killOnExit = (): void => {
     server?.kill('SIGKILL');
@@ -138,7 +164,11 @@ export async function startPulseAudio(): Promise<PulseAudio> {
     server = child;
     child.stderr.on('data', (chunk: Buffer) => {
       // The last few kilobytes, for the error when it does not come up.
-      log = (log + chunk.toString()).slice(-4000);
+      const text = chunk.toString();
+      log = (log + text).slice(-4000);
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) if (line.includes(UNDERRUN)) underruns++;
     });
     let spawnError: Error | undefined;
     child.once('error', (err) => {
@@ -151,7 +181,14 @@ export async function startPulseAudio(): Promise<PulseAudio> {
       if (!running()) {
         throw new Error(`pulseaudio exited (${describeExit(child)}) before it answered:\n${log}`);
       }
-      if (await answers(clientEnv)) return;
+      if (await answers(clientEnv)) {
+        answeredAt = Date.now();
+        // Loaded at startup with no reader, the sink has already rendered its first 2 s, which a
+        // stream that connects would wait out; suspending and resuming it starts it over.
+        await pactl(clientEnv, ['suspend-sink', SINK, '1']);
+        await pactl(clientEnv, ['suspend-sink', SINK, '0']);
+        return;
+      }
       if (Date.now() > deadline) {
         await stop('SIGKILL');
         throw new Error(`pulseaudio did not answer 'pactl info' within ${READY_TIMEOUT_MS} ms:\n${log}`);
@@ -187,6 +224,12 @@ export async function startPulseAudio(): Promise<PulseAudio> {
     get pid() {
       return running() ? server?.pid : undefined;
     },
+    get answeredAt() {
+      return answeredAt;
+    },
+    get underruns() {
+      return underruns;
+    },
     stop,
     restart: async () => {
       await stop();
@@ -205,10 +248,20 @@ function describeExit(child: ChildProcess): string {
 }
 
 /** Whether `pactl info` reaches the server named in `env`. */
-function answers(env: Readonly<Record<string, string>>): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('pactl', ['info'], { env: { ...process.env, ...env }, timeout: 5000 }, (err, stdout) => {
-      resolve(err === null && stdout.includes('Server String'));
+async function answers(env: Readonly<Record<string, string>>): Promise<boolean> {
+  try {
+    return (await pactl(env, ['info'])).includes('Server String');
+  } catch {
+    return false;
+  }
+}
+
+/** Runs pactl against the server named in `env`; its stdout, or an error with its stderr. */
+export function pactl(env: Readonly<Record<string, string>>, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('pactl', args, { env: { ...process.env, ...env }, timeout: 5000 }, (err, stdout, stderr) => {
+      if (err === null) resolve(stdout);
+      else reject(new Error(`pactl ${args.join(' ')}: ${stderr.trim() || err.message}`));
     });
   });
 }

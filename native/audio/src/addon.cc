@@ -5,11 +5,16 @@
 
 namespace doorway::audio {
 
+void RegisterSpeechProbe(Napi::Env env, Napi::Object exports);  // speech_probe.cc
+void RegisterSpectrogram(Napi::Env env, Napi::Object exports);  // spectrogram.cc
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::vector<std::string> features;
   RegisterEngine(env, exports);
   RegisterAudioTest(env, exports);
   RegisterDspBench(env, exports);
+  RegisterSpeechProbe(env, exports);
+  RegisterSpectrogram(env, exports);
 #ifdef DOORWAY_HAS_AUDIO_IO
   RegisterPortAudio(env, exports, features);
 #endif

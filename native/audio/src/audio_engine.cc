@@ -6,7 +6,14 @@
 // Threads: the port's service thread runs the capture side (echo canceller, encoder) and writes
 // events into a fixed ring; a thread-safe function wakes JS, which drains the ring. The playback
 // side (decoder, time stretch) runs on the JS thread, because the jitter buffer that drives it
-// lives there; it only copies finished blocks into the port's lock-free queue.
+// lives there; it copies finished blocks into the port's lock-free queue.
+//
+// The rescue: packets are held here as they arrive (hold), and the jitter buffer's decisions name
+// them by sequence number. When the queue is still empty half a block before the device takes
+// its next block (the JS thread is late: a GC pause, a busy machine), the port's service thread
+// plays the next held packet itself, or conceals, so a late JS turn is never heard as silence. A
+// decision for a packet the rescue already played is skipped. One mutex, with priority
+// inheritance, serializes the decoder and the queue's producer side between the two threads.
 #include <napi.h>
 
 #include <algorithm>
@@ -22,6 +29,7 @@
 
 #include "audio_port.h"
 #include "features.h"
+#include "pi_mutex.h"
 #include "time_stretch.h"
 #ifdef DOORWAY_HAS_APM
 #include "echo_canceller.h"
@@ -35,6 +43,16 @@ namespace {
 
 constexpr int kMaxPacket = 4000;  // PCM 10 ms stereo int16 is 1920 bytes; Opus far less.
 constexpr size_t kEventSlots = 128;
+// Packets held for the rescue, by sequence number modulo this: more than the jitter buffer holds.
+constexpr size_t kHeldSlots = 256;
+// Rescue concealment with nothing held stops after this long: the stream has ended.
+constexpr int64_t kRescueConcealUs = 200000;
+
+struct HeldPacket {
+  int64_t seq = -1;  // -1: free
+  int length = 0;
+  std::array<uint8_t, kMaxPacket> bytes{};
+};
 
 enum class EventType : uint8_t { kBlock, kLost, kReacquired, kMarkerCaptured, kMarkerPlayed };
 
@@ -131,6 +149,12 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
                         InstanceMethod("conceal", &AudioEngine::Conceal),
                         InstanceMethod("expand", &AudioEngine::Expand),
                         InstanceMethod("clearPlayback", &AudioEngine::ClearPlayback),
+                        InstanceMethod("hold", &AudioEngine::Hold),
+                        InstanceMethod("playHeld", &AudioEngine::PlayHeld),
+                        InstanceMethod("concealFromHeld", &AudioEngine::ConcealFromHeld),
+                        InstanceMethod("forgetHeld", &AudioEngine::ForgetHeld),
+                        InstanceMethod("setRescue", &AudioEngine::SetRescue),
+                        InstanceMethod("queued", &AudioEngine::Queued),
                         InstanceMethod("setBitrate", &AudioEngine::SetBitrate),
                         InstanceMethod("stats", &AudioEngine::GetStats),
                         InstanceMethod("close", &AudioEngine::Close),
@@ -163,6 +187,7 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
       p.playback = GetString(o, "playback", "default");
       p.format = format_;
       p.queue_blocks = queue_blocks;
+      p.playback_latency_ms = GetInt(o, "playbackLatencyMs", 0, 0, 500);
       port_ = NewPortAudioPort(p);
 #else
       throw Napi::Error::New(
@@ -227,6 +252,17 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
       a.channels = format_.channels;
       a.noise_suppression = GetBool(o, "noiseSuppression", true);
       a.gain_control = GetBool(o, "gainControl", true);
+      const std::string reference = GetString(o, "echoReference", "mono");
+      const std::string capture_layout = GetString(o, "echoCapture", "mono");
+      if ((reference != "mono" && reference != "stereo") ||
+          (capture_layout != "mono" && capture_layout != "stereo")) {
+        throw Napi::RangeError::New(
+            env, "audio engine: echoReference and echoCapture must be \"mono\" or \"stereo\"");
+      }
+      // One mix each by default: what a doorway's one microphone and one speaker mix need, and
+      // the only layout within the canceller's budget (see echo_canceller.cc).
+      a.reference = reference == "mono" ? EchoReference::kMonoMix : EchoReference::kPerChannel;
+      a.capture = capture_layout == "mono" ? CaptureLayout::kMonoMix : CaptureLayout::kPerChannel;
       apm_ = EchoCanceller::Create(a, &error);
       if (!apm_) throw Napi::Error::New(env, "echo canceller: " + error);
 #else
@@ -242,6 +278,8 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     capture_copy_.assign(samples, 0.0f);
     stretch_ = std::make_unique<TimeStretch>(format_.channels);
     events_ = std::make_unique<std::array<EngineEvent, kEventSlots>>();
+    held_ = std::make_unique<std::array<HeldPacket, kHeldSlots>>();
+    rescue_conceal_limit_ = static_cast<int>(kRescueConcealUs / format_.block_us());
 
     on_event_ = Napi::Persistent(info[1].As<Napi::Function>());
   }
@@ -275,17 +313,20 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     slot->queued = port_stats.queued_playback;
     slot->underruns = port_stats.underruns;
     if (send_) {
-      std::memcpy(capture_copy_.data(), block, sizeof(float) * capture_copy_.size());
       std::string error;
+      // The canceller writes the cleaned block straight into the encoder's input; without it the
+      // port's block is copied there (the port owns it).
+      bool cleaned = false;
 #ifdef DOORWAY_HAS_APM
       if (apm_) {
         const int hint_ms =
             static_cast<int>((port_stats.input_latency_us + port_stats.output_latency_us) / 1000);
-        if (!apm_->ProcessCaptured(capture_copy_.data(), format_.block_frames, hint_ms, &error)) {
-          ReportError("echo canceller: " + error);
-        }
+        cleaned = apm_->ProcessCaptured(block, capture_copy_.data(), format_.block_frames, hint_ms,
+                                        &error);
+        if (!cleaned) ReportError("echo canceller: " + error);
       }
 #endif
+      if (!cleaned) std::memcpy(capture_copy_.data(), block, sizeof(float) * capture_copy_.size());
       int length = -1;
 #ifdef DOORWAY_HAS_OPUS
       if (encoder_)
@@ -309,6 +350,42 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     slot->type = event == PortEvent::kLost ? EventType::kLost : EventType::kReacquired;
     slot->detail = detail;
     CommitEvent();
+  }
+
+  // The queue ran dry: the JS thread is late with the next block (see the rescue above).
+  void OnPlaybackDue() override {
+    if (!rescue_.load(std::memory_order_acquire)) return;
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    // JS may have queued while this thread waited for the lock.
+    if (!rescue_.load(std::memory_order_relaxed) || port_->QueuedPlayback() > 0) return;
+    if (next_seq_ >= 0) {
+      if (HeldPacket* packet = Held(next_seq_)) {
+        DecodeInto(packet->bytes.data(), static_cast<size_t>(packet->length));
+        packet->seq = -1;
+        ++next_seq_;
+        rescue_conceal_run_ = 0;
+        rescued_.fetch_add(1, std::memory_order_relaxed);
+        Output(decoded_.data(), format_.block_frames);
+        return;
+      }
+#ifdef DOORWAY_HAS_OPUS
+      // As the jitter buffer does: a missing packet with the next one held is rebuilt from that
+      // one's in-band FEC and given up.
+      if (HeldPacket* after = Held(next_seq_ + 1); after != nullptr && decoder_) {
+        decoder_->DecodeFec(after->bytes.data(), after->length, decoded_.data());
+        ++next_seq_;
+        rescue_conceal_run_ = 0;
+        rescued_.fetch_add(1, std::memory_order_relaxed);
+        Output(decoded_.data(), format_.block_frames);
+        return;
+      }
+#endif
+    }
+    if (rescue_conceal_run_ >= rescue_conceal_limit_) return;
+    ++rescue_conceal_run_;
+    ConcealInto();
+    rescue_concealed_.fetch_add(1, std::memory_order_relaxed);
+    Output(decoded_.data(), format_.block_frames);
   }
 
   // MarkerListener, on the port's service thread.
@@ -484,14 +561,47 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     return frames;
   }
 
+  // Loss concealment into decoded_: Opus PLC, or the PCM fade.
+  void ConcealInto() {
+#ifdef DOORWAY_HAS_OPUS
+    if (decoder_) {
+      decoder_->Conceal(decoded_.data());
+      return;
+    }
+#endif
+    pcm_->Conceal(decoded_.data());
+  }
+
+  // The held packet `seq`, or null. Under playback_mutex_.
+  HeldPacket* Held(int64_t seq) {
+    if (seq < 0) return nullptr;
+    HeldPacket& slot = (*held_)[static_cast<size_t>(seq) % kHeldSlots];
+    return slot.seq == seq ? &slot : nullptr;
+  }
+
+  static int64_t SeqArg(const Napi::CallbackInfo& info, size_t index, bool allow_none) {
+    const double v = info.Length() > index && info[index].IsNumber()
+                         ? info[index].As<Napi::Number>().DoubleValue()
+                         : NAN;
+    if (!(std::floor(v) == v && v >= (allow_none ? -1 : 0) && v <= 9007199254740991.0)) {
+      throw Napi::TypeError::New(info.Env(), allow_none
+                                                 ? "audio engine: seq must be an integer >= -1"
+                                                 : "audio engine: seq must be an integer >= 0");
+    }
+    return static_cast<int64_t>(v);
+  }
+
+  // Decisions without sequence numbers: the caller owns the bytes and the order.
   Napi::Value Play(const Napi::CallbackInfo& info) {
     const PacketView packet = PacketArg(info, 0, "packet");
+    std::lock_guard<PiMutex> lock(playback_mutex_);
     DecodeInto(packet.data, packet.length);
     return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
   }
 
   Napi::Value Accelerate(const Napi::CallbackInfo& info) {
     const PacketView packet = PacketArg(info, 0, "packet");
+    std::lock_guard<PiMutex> lock(playback_mutex_);
     DecodeInto(packet.data, packet.length);
     const int frames =
         stretch_->Accelerate(decoded_.data(), format_.block_frames, stretched_.data());
@@ -502,38 +612,123 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
   // PLC.
   Napi::Value Conceal(const Napi::CallbackInfo& info) {
     const bool fec = info.Length() > 0 && info[0].IsTypedArray();
+    const PacketView next = fec ? PacketArg(info, 0, "next packet") : PacketView{nullptr, 0};
+    std::lock_guard<PiMutex> lock(playback_mutex_);
 #ifdef DOORWAY_HAS_OPUS
-    if (decoder_) {
-      if (fec) {
-        const PacketView next = PacketArg(info, 0, "next packet");
-        decoder_->DecodeFec(next.data, static_cast<int>(next.length), decoded_.data());
-      } else {
-        decoder_->Conceal(decoded_.data());
-      }
+    if (decoder_ && fec) {
+      decoder_->DecodeFec(next.data, static_cast<int>(next.length), decoded_.data());
       return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
     }
 #endif
-    (void)fec;
-    pcm_->Conceal(decoded_.data());
+    ConcealInto();
     return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
   }
 
   // expand(): the buffer runs shallow; a block of concealment continues the sound while it fills.
   Napi::Value Expand(const Napi::CallbackInfo& info) {
-#ifdef DOORWAY_HAS_OPUS
-    if (decoder_) {
-      decoder_->Conceal(decoded_.data());
-      return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
-    }
-#endif
-    pcm_->Conceal(decoded_.data());
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    ConcealInto();
     return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
   }
 
   Napi::Value ClearPlayback(const Napi::CallbackInfo& info) {
+    std::lock_guard<PiMutex> lock(playback_mutex_);
     pending_frames_ = 0;
     port_->ClearPlayback();
     return info.Env().Undefined();
+  }
+
+  // hold(seq, packet, length?): keeps a copy of an arrived packet for the decisions below and
+  // for the rescue.
+  Napi::Value Hold(const Napi::CallbackInfo& info) {
+    const int64_t seq = SeqArg(info, 0, false);
+    const PacketView packet = PacketArg(info, 1, "packet");
+    if (packet.length > static_cast<size_t>(kMaxPacket)) {
+      throw Napi::RangeError::New(
+          info.Env(), "audio engine: packet longer than " + std::to_string(kMaxPacket) + " bytes");
+    }
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    HeldPacket& slot = (*held_)[static_cast<size_t>(seq) % kHeldSlots];
+    slot.seq = seq;
+    slot.length = static_cast<int>(packet.length);
+    std::memcpy(slot.bytes.data(), packet.data, packet.length);
+    return info.Env().Undefined();
+  }
+
+  // playHeld(seq, accelerate): decodes the held packet `seq` (shortened when `accelerate`) and
+  // returns the frames queued. A packet the rescue already played queues nothing and returns 0:
+  // its block went out while this thread was late, so the jitter buffer's timeline, which starts
+  // over at `now` when it fell behind, has already passed it. One no longer held (overwritten by a
+  // far later one) is concealed.
+  Napi::Value PlayHeld(const Napi::CallbackInfo& info) {
+    const int64_t seq = SeqArg(info, 0, false);
+    const bool accelerate = info.Length() > 1 && info[1].ToBoolean().Value();
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    rescue_conceal_run_ = 0;
+    if (seq < next_seq_) {
+      skipped_.fetch_add(1, std::memory_order_relaxed);
+      return Napi::Number::New(info.Env(), 0);
+    }
+    next_seq_ = seq + 1;
+    HeldPacket* packet = Held(seq);
+    if (packet == nullptr) {
+      held_missing_.fetch_add(1, std::memory_order_relaxed);
+      ConcealInto();
+      return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
+    }
+    DecodeInto(packet->bytes.data(), static_cast<size_t>(packet->length));
+    packet->seq = -1;
+    if (!accelerate) {
+      return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
+    }
+    const int frames =
+        stretch_->Accelerate(decoded_.data(), format_.block_frames, stretched_.data());
+    return Napi::Number::New(info.Env(), Output(stretched_.data(), frames));
+  }
+
+  // concealFromHeld(nextSeq): the packet before `nextSeq` is missing; rebuilds it from the held
+  // `nextSeq`'s in-band FEC (Opus), else conceals. -1: plain concealment, no packet given up.
+  Napi::Value ConcealFromHeld(const Napi::CallbackInfo& info) {
+    const int64_t next = SeqArg(info, 0, true);
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    if (next >= 0) {
+      rescue_conceal_run_ = 0;
+      if (next - 1 < next_seq_) {
+        skipped_.fetch_add(1, std::memory_order_relaxed);
+        return Napi::Number::New(info.Env(), 0);
+      }
+      next_seq_ = next;
+#ifdef DOORWAY_HAS_OPUS
+      if (HeldPacket* after = Held(next); after != nullptr && decoder_) {
+        decoder_->DecodeFec(after->bytes.data(), after->length, decoded_.data());
+        return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
+      }
+#endif
+    }
+    ConcealInto();
+    return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
+  }
+
+  // forgetHeld(): a new stream (the sender restarted): sequence numbers start over.
+  Napi::Value ForgetHeld(const Napi::CallbackInfo& info) {
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    for (HeldPacket& slot : *held_) slot.seq = -1;
+    next_seq_ = -1;
+    return info.Env().Undefined();
+  }
+
+  // setRescue(on): whether the port's thread fills a block itself when the queue runs dry. On
+  // while the jitter buffer plays a stream; off before it starts and once it is idle.
+  Napi::Value SetRescue(const Napi::CallbackInfo& info) {
+    const bool on = info.Length() > 0 && info[0].ToBoolean().Value();
+    std::lock_guard<PiMutex> lock(playback_mutex_);
+    rescue_conceal_run_ = 0;
+    rescue_.store(on, std::memory_order_release);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Queued(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), port_->QueuedPlayback());
   }
 
   Napi::Value SetBitrate(const Napi::CallbackInfo& info) {
@@ -565,8 +760,16 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     out.Set("encodeErrors", static_cast<double>(encode_errors_.load()));
     out.Set("corruptPackets", static_cast<double>(corrupt_.load()));
     out.Set("eventsDropped", static_cast<double>(events_dropped_.load()));
-    out.Set("playbackQueueFull", static_cast<double>(queue_full_));
-    out.Set("droppedFrames", static_cast<double>(dropped_frames_));
+    {
+      // Written under the lock by both playing threads.
+      std::lock_guard<PiMutex> lock(playback_mutex_);
+      out.Set("playbackQueueFull", static_cast<double>(queue_full_));
+      out.Set("droppedFrames", static_cast<double>(dropped_frames_));
+    }
+    out.Set("rescuedBlocks", static_cast<double>(rescued_.load()));
+    out.Set("rescueConcealedBlocks", static_cast<double>(rescue_concealed_.load()));
+    out.Set("skippedDecisions", static_cast<double>(skipped_.load()));
+    out.Set("heldMissing", static_cast<double>(held_missing_.load()));
     out.Set("processingErrors", static_cast<double>(errors_.load()));
     {
       std::lock_guard<std::mutex> lock(error_mutex_);
@@ -615,9 +818,22 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
   std::vector<float> decoded_;
   std::vector<float> stretched_;
   std::vector<float> pending_;
+  // Guards the decoder, the time stretch, the pending output and the held packets: the JS thread
+  // and the port's service thread (the rescue) both play.
+  PiMutex playback_mutex_;
   int pending_frames_ = 0;
   uint64_t dropped_frames_ = 0;
   uint64_t queue_full_ = 0;
+  std::unique_ptr<std::array<HeldPacket, kHeldSlots>> held_;
+  // The next sequence number to play: one past the last one played or given up. -1: none yet.
+  int64_t next_seq_ = -1;
+  std::atomic<bool> rescue_{false};
+  int rescue_conceal_run_ = 0;
+  int rescue_conceal_limit_ = 20;
+  std::atomic<uint64_t> rescued_{0};
+  std::atomic<uint64_t> rescue_concealed_{0};
+  std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> held_missing_{0};
   int64_t seq_ = 0;
   std::atomic<int64_t> last_dac_us_{0};
   std::atomic<uint64_t> encoded_blocks_{0};

@@ -67,6 +67,9 @@ class PortListener {
   virtual void OnCaptured(const float* block, int64_t adc_us) = 0;
   // The device went away or came back; `detail` is one line naming the device.
   virtual void OnPortEvent(PortEvent event, const std::string& detail) = 0;
+  // The playback queue is still empty half a block before the device takes its next block: the
+  // listener may queue one now, from this thread, so a late feeder is not heard as a gap.
+  virtual void OnPlaybackDue() {}
 };
 
 class AudioPort {
@@ -83,6 +86,8 @@ class AudioPort {
   virtual bool QueuePlayback(const float* block) = 0;
   // Drops every queued playback block (the receiver starts over). Any thread.
   virtual void ClearPlayback() = 0;
+  // Playback blocks queued now (a snapshot). Any thread.
+  virtual int QueuedPlayback() const = 0;
   virtual PortStats Stats() const = 0;
   virtual const AudioFormat& format() const = 0;
   // One line naming the devices, for logs.
@@ -98,6 +103,9 @@ struct PortAudioOptions {
   AudioFormat format;
   // Playback queue capacity in blocks.
   int queue_blocks = 16;
+  // The least output latency to ask the device for, ms; 0: the device's own low latency. A device
+  // behind a sound server (ALSA's "pulse") needs more than its 30 ms: its stream underran.
+  int playback_latency_ms = 0;
 };
 std::unique_ptr<AudioPort> NewPortAudioPort(const PortAudioOptions& options);
 

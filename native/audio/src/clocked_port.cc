@@ -329,6 +329,7 @@ class ClockedPort : public AudioPort {
   // One producer thread at a time (the engine's receive thread): the queue is single-producer.
   bool QueuePlayback(const float* block) override { return playback_.Push(block, 0); }
   void ClearPlayback() override { playback_.Clear(); }
+  int QueuedPlayback() const override { return playback_.Size(); }
 
   PortStats Stats() const override {
     PortStats stats;
@@ -429,6 +430,17 @@ class ClockedPort : public AudioPort {
       deadline_ns += period_ns;
       Tick(channels, frames, frame, tick_us, block_us, sink_latency_us);
       frame += frames;
+      // Half a block before the next tick: a queue still empty gets its block from the listener
+      // (a card's service thread does the same, see OnPlaybackDue).
+      const int64_t due_ns = deadline_ns - period_ns / 2;
+      if (listener_ != nullptr && MonotonicNowNs() < due_ns) {
+        timespec due{static_cast<time_t>(due_ns / 1000000000),
+                     static_cast<long>(due_ns % 1000000000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr) == EINTR) {
+        }
+        if (stop_.load(std::memory_order_relaxed)) break;
+        if (playback_.Size() == 0) listener_->OnPlaybackDue();
+      }
     }
   }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "features.h"
+#include "js_options.h"
 #include "measure_worker.h"
 #include "speech_like.h"
 #include "time_stretch.h"
@@ -96,11 +97,119 @@ Napi::Object OptionsArg(const Napi::CallbackInfo& info) {
 
 // ---- measureAudioDsp --------------------------------------------------------------------------
 
+// The APM chain's cost in one configuration: reverse (ProcessPlayed), capture (ProcessCaptured)
+// and both, per 10 ms block.
+struct ApmCost {
+  std::string name;  // a layout ("stereo/stereo": reference/capture) or a component
+  Percentiles reverse, capture, total;
+};
+
+// What measureAudioDsp measures the APM chain at: the interleaved blocks are stereo (kChannels);
+// the reference and the capture side may each be processed as a mono mix.
+struct ApmLayout {
+  bool mono_reference = true;
+  bool mono_capture = true;
+};
+
 struct DspResult {
   int blocks = 0;
+  ApmLayout layout;
   Percentiles apm, opus, stretch;
+  ApmCost apm_split;                 // the configured layout, split by direction
+  std::vector<ApmCost> apm_layouts;  // the full chain at every layout
+  std::vector<ApmCost> apm_parts;    // each component alone at the configured layout
   double opus_bytes_mean = 0.0;
 };
+
+#ifdef DOORWAY_HAS_APM
+const char* LayoutName(const ApmLayout& l) {
+  if (l.mono_reference) return l.mono_capture ? "mono/mono" : "mono/stereo";
+  return l.mono_capture ? "stereo/mono" : "stereo/stereo";
+}
+
+void ApplyLayout(const ApmLayout& l, EchoCancellerOptions* o) {
+  o->reference = l.mono_reference ? EchoReference::kMonoMix : EchoReference::kPerChannel;
+  o->capture = l.mono_capture ? CaptureLayout::kMonoMix : CaptureLayout::kPerChannel;
+}
+
+// Runs `options` over the signals: the mic hears the far end 40 ms late at −8 dB plus the near
+// talker.
+bool MeasureApm(const EchoCancellerOptions& options, const std::vector<float>& far,
+                const std::vector<float>& near, int blocks, ApmCost* cost, std::string* error) {
+  constexpr int kFrames = 480;
+  const size_t block_samples = static_cast<size_t>(kFrames) * kChannels;
+  std::unique_ptr<EchoCanceller> ec = EchoCanceller::Create(options, error);
+  if (!ec) return false;
+  std::vector<float> mic(block_samples), cleaned(block_samples);
+  std::vector<double> reverse_us, capture_us, total_us;
+  reverse_us.reserve(blocks);
+  capture_us.reserve(blocks);
+  total_us.reserve(blocks);
+  const int delay_blocks = 4;
+  for (int b = 0; b < blocks; ++b) {
+    const float* played = far.data() + b * block_samples;
+    for (size_t i = 0; i < block_samples; ++i) {
+      const float echo = b >= delay_blocks ? far[(b - delay_blocks) * block_samples + i] : 0.0f;
+      mic[i] = 0.4f * echo + 0.5f * near[b * block_samples + i];
+    }
+    const auto start = std::chrono::steady_clock::now();
+    if (!ec->ProcessPlayed(played, kFrames, error)) return false;
+    const auto played_at = std::chrono::steady_clock::now();
+    if (!ec->ProcessCaptured(mic.data(), cleaned.data(), kFrames, 0, error)) return false;
+    const double reverse = std::chrono::duration<double, std::micro>(played_at - start).count();
+    total_us.push_back(Elapsed(start));
+    reverse_us.push_back(reverse);
+    capture_us.push_back(total_us.back() - reverse);
+  }
+  cost->reverse = Summarise(reverse_us);
+  cost->capture = Summarise(capture_us);
+  cost->total = Summarise(total_us);
+  return true;
+}
+
+bool RunApmBreakdown(int blocks, const std::vector<float>& far, const std::vector<float>& near,
+                     DspResult* r, std::string* error) {
+  EchoCancellerOptions configured;
+  configured.channels = kChannels;
+  ApplyLayout(r->layout, &configured);
+  r->apm_split.name = LayoutName(r->layout);
+  if (!MeasureApm(configured, far, near, blocks, &r->apm_split, error)) return false;
+  r->apm = r->apm_split.total;
+  for (bool mono_reference : {false, true}) {
+    for (bool mono_capture : {false, true}) {
+      const ApmLayout layout{mono_reference, mono_capture};
+      EchoCancellerOptions o = configured;
+      ApplyLayout(layout, &o);
+      ApmCost cost;
+      cost.name = LayoutName(layout);
+      if (!MeasureApm(o, far, near, blocks, &cost, error)) return false;
+      r->apm_layouts.push_back(cost);
+    }
+  }
+  // Each component alone at the configured layout (the 48 kHz band split and the format
+  // conversion are in every figure; "none" is that floor).
+  struct Part {
+    const char* name;
+    bool aec, hpf, ns, agc;
+  };
+  for (const Part& part :
+       {Part{"none", false, false, false, false}, Part{"aec", true, false, false, false},
+        Part{"highPass", false, true, false, false},
+        Part{"noiseSuppression", false, false, true, false},
+        Part{"gainControl", false, false, false, true}}) {
+    EchoCancellerOptions o = configured;
+    o.echo_cancellation = part.aec;
+    o.high_pass = part.hpf;
+    o.noise_suppression = part.ns;
+    o.gain_control = part.agc;
+    ApmCost cost;
+    cost.name = part.name;
+    if (!MeasureApm(o, far, near, blocks, &cost, error)) return false;
+    r->apm_parts.push_back(cost);
+  }
+  return true;
+}
+#endif
 
 bool RunDsp(int blocks, DspResult* r, std::string* error) {
   constexpr int kFrames = 480;
@@ -114,27 +223,7 @@ bool RunDsp(int blocks, DspResult* r, std::string* error) {
   (void)error;  // only the APM and Opus parts can fail
   (void)near;
 #ifdef DOORWAY_HAS_APM
-  {
-    EchoCancellerOptions options;
-    options.channels = kChannels;
-    std::unique_ptr<EchoCanceller> ec = EchoCanceller::Create(options, error);
-    if (!ec) return false;
-    // The mic hears the far end 40 ms late at −8 dB plus the near talker.
-    const int delay_blocks = 4;
-    for (int b = 0; b < blocks; ++b) {
-      const float* played = far.data() + b * block_samples;
-      for (size_t i = 0; i < block_samples; ++i) {
-        const float echo = b >= delay_blocks ? far[(b - delay_blocks) * block_samples + i] : 0.0f;
-        work[i] = 0.4f * echo + 0.5f * near[b * block_samples + i];
-      }
-      const auto start = std::chrono::steady_clock::now();
-      if (!ec->ProcessPlayed(played, kFrames, error)) return false;
-      if (!ec->ProcessCaptured(work.data(), kFrames, 0, error)) return false;
-      us.push_back(Elapsed(start));
-    }
-    r->apm = Summarise(us);
-    us.clear();
-  }
+  if (!RunApmBreakdown(blocks, far, near, r, error)) return false;
 #endif
 #ifdef DOORWAY_HAS_OPUS
   {
@@ -176,10 +265,31 @@ bool RunDsp(int blocks, DspResult* r, std::string* error) {
   return true;
 }
 
+Napi::Value ApmCostObject(Napi::Env env, const ApmCost& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", c.name);
+  o.Set("reverse", PercentilesObject(env, c.reverse));
+  o.Set("capture", PercentilesObject(env, c.capture));
+  o.Set("total", PercentilesObject(env, c.total));
+  return o;
+}
+
+Napi::Value ApmCostArray(Napi::Env env, const std::vector<ApmCost>& costs) {
+  Napi::Array a = Napi::Array::New(env, costs.size());
+  for (size_t i = 0; i < costs.size(); ++i)
+    a.Set(static_cast<uint32_t>(i), ApmCostObject(env, costs[i]));
+  return a;
+}
+
 Napi::Value DspObject(Napi::Env env, const DspResult& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("blocks", r.blocks);
   o.Set("apmUsPerBlock", PercentilesObject(env, r.apm));
+  o.Set("apmLayout",
+        r.apm.present ? Napi::Value(Napi::String::New(env, r.apm_split.name)) : env.Null());
+  o.Set("apmSplitUsPerBlock", r.apm.present ? ApmCostObject(env, r.apm_split) : env.Null());
+  o.Set("apmLayoutsUsPerBlock", ApmCostArray(env, r.apm_layouts));
+  o.Set("apmComponentsUsPerBlock", ApmCostArray(env, r.apm_parts));
   o.Set("opusEncodeDecodeUsPerBlock", PercentilesObject(env, r.opus));
   o.Set("opusBytesPerBlock",
         r.opus.present ? Napi::Value(Napi::Number::New(env, r.opus_bytes_mean)) : env.Null());
@@ -190,8 +300,15 @@ Napi::Value DspObject(Napi::Env env, const DspResult& r) {
 Napi::Value MeasureAudioDsp(const Napi::CallbackInfo& info) {
   Napi::Object options = OptionsArg(info);
   const int blocks = OptionalInt(options, "blocks", 3000, 10, 100000);
+  ApmLayout layout;
+  layout.mono_reference = OptionalMono(options, "echoReference", layout.mono_reference);
+  layout.mono_capture = OptionalMono(options, "echoCapture", layout.mono_capture);
   return MeasureWorker<DspResult>::Start(
-      info.Env(), [blocks](DspResult* r, std::string* error) { return RunDsp(blocks, r, error); },
+      info.Env(),
+      [blocks, layout](DspResult* r, std::string* error) {
+        r->layout = layout;
+        return RunDsp(blocks, r, error);
+      },
       DspObject);
 }
 

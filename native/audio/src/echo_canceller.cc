@@ -8,6 +8,16 @@
 //   at 20/60/120 ms delay: kLow ERLE 29/37/41 dB, near end −4.6 dB; kModerate 35/45/46 dB,
 //   −6.7 dB; kHigh 44/46/46 dB but the near end −11 dB in double talk. kModerate keeps a wide
 //   margin over the 20 dB target and ducks the near talker far less.
+// - Layout (EchoReference, CaptureLayout), measured with measureAudioDsp (stereo 10 ms blocks,
+//   full chain, µs p50/p99 on the 2-core CI machine) and measureEchoCancellation (AEC-only ERLE
+//   at 20/60/120 ms, double talk): reference/capture stereo/stereo 172/332 µs, ERLE
+//   34.5/44.7/46.0 dB, near end −6.6/−6.9/−6.4 dB; mono/stereo 171/902 µs, the same ERLE to the
+//   tenth (0.3 downmixes the reverse stream to mono itself: a stereo reference buys nothing but
+//   ~2 µs); stereo/mono 91/270 µs and mono/mono 90/247 µs, ERLE 43.7/43.1/48.6 dB, near end
+//   −5.9/−6.3/−6.0 dB, correlation ≥ 0.72. The capture side is the cost (AEC, NS, AGC and HPF run
+//   per captured channel; AEC alone is 71 µs per channel), so only a mono-mix capture reaches the
+//   100 µs budget. Components alone at mono/mono: format + band split 4 µs, AEC 71, HPF 21,
+//   NS 29, AGC 23.
 // - Echo metrics and delay logging on, so Stats() can report ERLE and the found delay.
 // - Noise suppression kHigh, high-pass filter, adaptive digital AGC (target −3 dBFS, 9 dB
 //   compression gain, limiter) — the classic WebRTC voice chain.
@@ -43,14 +53,18 @@ std::string Failed(const char* step, int rc) {
 
 class ApmEchoCanceller final : public EchoCanceller {
  public:
-  ApmEchoCanceller(std::unique_ptr<webrtc::AudioProcessing> apm, int channels)
+  ApmEchoCanceller(std::unique_ptr<webrtc::AudioProcessing> apm,
+                   const EchoCancellerOptions& options)
       : apm_(std::move(apm)),
-        channels_(channels),
-        stream_(kRate, static_cast<size_t>(channels)),
-        played_(static_cast<size_t>(kBlock) * channels),
-        captured_(static_cast<size_t>(kBlock) * channels),
-        processed_(static_cast<size_t>(kBlock) * channels, 0.0f),
-        planar_(static_cast<size_t>(kBlock) * channels) {
+        channels_(options.channels),
+        render_channels_(options.reference == EchoReference::kMonoMix ? 1 : options.channels),
+        capture_channels_(options.capture == CaptureLayout::kMonoMix ? 1 : options.channels),
+        render_stream_(kRate, static_cast<size_t>(render_channels_)),
+        capture_stream_(kRate, static_cast<size_t>(capture_channels_)),
+        played_(static_cast<size_t>(kBlock) * channels_),
+        captured_(static_cast<size_t>(kBlock) * channels_),
+        processed_(static_cast<size_t>(kBlock) * channels_, 0.0f),
+        planar_(static_cast<size_t>(kBlock) * channels_) {
     for (int c = 0; c < channels_; ++c) {
       planes_[c] = planar_.data() + static_cast<size_t>(c) * kBlock;
     }
@@ -66,19 +80,19 @@ class ApmEchoCanceller final : public EchoCanceller {
     return Reverse(played_.data(), error);
   }
 
-  bool ProcessCaptured(float* block, int frames, int delay_hint_ms, std::string* error) override {
-    if (frames == kBlock) return Capture(block, delay_hint_ms, error);
+  bool ProcessCaptured(const float* captured, float* cleaned, int frames, int delay_hint_ms,
+                       std::string* error) override {
+    if (frames == kBlock) return Capture(captured, cleaned, delay_hint_ms, error);
     if (frames != kHalf) return BadFrames(frames, error);
     const size_t half = static_cast<size_t>(kHalf) * channels_;
+    const size_t at = static_cast<size_t>(captured_fill_) * channels_;
     // Gather this half; give back the matching half of the last processed 10 ms (5 ms later).
-    std::copy(block, block + half, captured_.data() + captured_fill_ * channels_);
-    std::copy(processed_.data() + captured_fill_ * channels_,
-              processed_.data() + captured_fill_ * channels_ + half, block);
+    std::copy(captured, captured + half, captured_.data() + at);
+    std::copy(processed_.data() + at, processed_.data() + at + half, cleaned);
     captured_fill_ += kHalf;
     if (captured_fill_ < kBlock) return true;
     captured_fill_ = 0;
-    std::copy(captured_.begin(), captured_.end(), processed_.begin());
-    return Capture(processed_.data(), delay_hint_ms, error);
+    return Capture(captured_.data(), processed_.data(), delay_hint_ms, error);
   }
 
   EchoCancellerStats Stats() const override { return stats_; }
@@ -90,23 +104,36 @@ class ApmEchoCanceller final : public EchoCanceller {
     return false;
   }
 
-  void Deinterleave(const float* in) {
-    for (int c = 0; c < channels_; ++c) {
-      float* plane = planes_[c];
-      for (int i = 0; i < kBlock; ++i) plane[i] = in[i * channels_ + c];
+  // Interleaved `channels_` → `planes` planes: one per channel, or their mean in one.
+  void Deinterleave(const float* in, int planes) {
+    if (planes == channels_) {
+      for (int c = 0; c < channels_; ++c) {
+        float* plane = planes_[c];
+        for (int i = 0; i < kBlock; ++i) plane[i] = in[i * channels_ + c];
+      }
+      return;
+    }
+    const float scale = 1.0f / static_cast<float>(channels_);
+    float* mono = planes_[0];
+    for (int i = 0; i < kBlock; ++i) {
+      float sum = 0.0f;
+      for (int c = 0; c < channels_; ++c) sum += in[i * channels_ + c];
+      mono[i] = sum * scale;
     }
   }
 
-  void Interleave(float* out) const {
+  // `planes` planes → interleaved `channels_`; one plane is written to every channel.
+  void Interleave(int planes, float* out) const {
     for (int c = 0; c < channels_; ++c) {
-      const float* plane = planes_[c];
+      const float* plane = planes_[planes == channels_ ? c : 0];
       for (int i = 0; i < kBlock; ++i) out[i * channels_ + c] = plane[i];
     }
   }
 
   bool Reverse(const float* block, std::string* error) {
-    Deinterleave(block);
-    int rc = apm_->ProcessReverseStream(planes_.data(), stream_, stream_, planes_.data());
+    Deinterleave(block, render_channels_);
+    int rc =
+        apm_->ProcessReverseStream(planes_.data(), render_stream_, render_stream_, planes_.data());
     if (rc != webrtc::AudioProcessing::kNoError) {
       *error = Failed("ProcessReverseStream", rc);
       return false;
@@ -115,16 +142,16 @@ class ApmEchoCanceller final : public EchoCanceller {
     return true;
   }
 
-  bool Capture(float* block, int delay_hint_ms, std::string* error) {
+  bool Capture(const float* captured, float* cleaned, int delay_hint_ms, std::string* error) {
     const auto start = std::chrono::steady_clock::now();
-    Deinterleave(block);
+    Deinterleave(captured, capture_channels_);
     apm_->set_stream_delay_ms(std::max(0, delay_hint_ms));
-    int rc = apm_->ProcessStream(planes_.data(), stream_, stream_, planes_.data());
+    int rc = apm_->ProcessStream(planes_.data(), capture_stream_, capture_stream_, planes_.data());
     if (rc != webrtc::AudioProcessing::kNoError) {
       *error = Failed("ProcessStream", rc);
       return false;
     }
-    Interleave(block);
+    Interleave(capture_channels_, cleaned);
     ++stats_.capture_blocks;
     if (stats_.capture_blocks % kMetricsEveryBlocks == 0) ReadMetrics();
     const double us =
@@ -160,13 +187,16 @@ class ApmEchoCanceller final : public EchoCanceller {
   static constexpr int kCostWindow = 100;
   std::unique_ptr<webrtc::AudioProcessing> apm_;
   const int channels_;
-  const webrtc::StreamConfig stream_;
+  const int render_channels_;   // APM's reverse stream: channels_ or 1 (mono mix)
+  const int capture_channels_;  // APM's capture stream: channels_ or 1 (mono mix)
+  const webrtc::StreamConfig render_stream_;
+  const webrtc::StreamConfig capture_stream_;
   std::vector<float> played_;     // interleaved 10 ms, gathering 5 ms halves
   std::vector<float> captured_;   // interleaved 10 ms, gathering 5 ms halves
   std::vector<float> processed_;  // interleaved 10 ms, the last processed capture (5 ms mode)
   int played_fill_ = 0;
   int captured_fill_ = 0;
-  std::vector<float> planar_;  // channels × 10 ms, deinterleaved for APM
+  std::vector<float> planar_;  // channels × 10 ms, deinterleaved for APM (one direction at a time)
   std::array<float*, kMaxChannels> planes_{};
   std::array<double, kCostWindow> cost_ring_{};
   double cost_sum_ = 0.0;
@@ -202,7 +232,7 @@ std::unique_ptr<EchoCanceller> EchoCanceller::Create(const EchoCancellerOptions&
     *error = Failed("AEC metrics", rc);
     return nullptr;
   }
-  if ((rc = aec->Enable(true)) != 0) {
+  if ((rc = aec->Enable(options.echo_cancellation)) != 0) {
     *error = Failed("AEC enable", rc);
     return nullptr;
   }
@@ -227,13 +257,18 @@ std::unique_ptr<EchoCanceller> EchoCanceller::Create(const EchoCancellerOptions&
     }
   }
   // Fix the formats now so the first block does not reinitialise APM (which allocates).
-  webrtc::StreamConfig stream(kRate, static_cast<size_t>(options.channels));
-  webrtc::ProcessingConfig formats = {{stream, stream, stream, stream}};
+  const webrtc::StreamConfig capture(kRate, options.capture == CaptureLayout::kMonoMix
+                                                ? 1
+                                                : static_cast<size_t>(options.channels));
+  const webrtc::StreamConfig render(kRate, options.reference == EchoReference::kMonoMix
+                                               ? 1
+                                               : static_cast<size_t>(options.channels));
+  webrtc::ProcessingConfig formats = {{capture, capture, render, render}};
   if ((rc = apm->Initialize(formats)) != 0) {
     *error = Failed("Initialize 48 kHz", rc);
     return nullptr;
   }
-  return std::make_unique<ApmEchoCanceller>(std::move(apm), options.channels);
+  return std::make_unique<ApmEchoCanceller>(std::move(apm), options);
 }
 
 }  // namespace doorway::audio

@@ -25,6 +25,7 @@
 
 #include "echo_canceller.h"
 #include "features.h"
+#include "js_options.h"
 #include "measure_worker.h"
 #include "speech_like.h"
 
@@ -49,6 +50,9 @@ struct EchoOptions {
   bool noise_suppression = true;
   bool gain_control = true;
   int block_frames = kBlock;  // 480 or 240
+  // The canceller's layout (echo_canceller.h); the blocks stay stereo either way.
+  EchoReference reference = EchoReference::kMonoMix;
+  CaptureLayout capture = CaptureLayout::kMonoMix;
 };
 
 struct PassResult {
@@ -165,6 +169,8 @@ bool RunPass(const EchoOptions& o, const Signals& s, bool ns, bool agc, PassResu
   eo.noise_suppression = ns;
   eo.gain_control = agc;
   eo.high_pass = true;
+  eo.reference = o.reference;
+  eo.capture = o.capture;
   std::unique_ptr<EchoCanceller> ec = EchoCanceller::Create(eo, error);
   if (!ec) return false;
   const size_t n = static_cast<size_t>(s.blocks) * kBlock;
@@ -332,6 +338,8 @@ Napi::Value ResultObject(Napi::Env env, const EchoResult& r) {
   o.Set("echoGainDb", r.options.echo_gain_db);
   o.Set("seconds", r.options.seconds);
   o.Set("blockMs", r.options.block_frames * 1000 / kRate);
+  o.Set("echoReference", r.options.reference == EchoReference::kMonoMix ? "mono" : "stereo");
+  o.Set("echoCapture", r.options.capture == CaptureLayout::kMonoMix ? "mono" : "stereo");
   o.Set("convergeSeconds", r.options.converge_seconds);
   o.Set("echoLevelDbfs", r.echo_level_dbfs);
   o.Set("nearLevelDbfs", r.near_level_dbfs);
@@ -377,6 +385,12 @@ Napi::Value MeasureEchoCancellation(const Napi::CallbackInfo& info) {
   o.seed = static_cast<uint32_t>(OptionalNumber(js, "seed", o.seed));
   o.noise_suppression = OptionalBool(js, "noiseSuppression", o.noise_suppression);
   o.gain_control = OptionalBool(js, "gainControl", o.gain_control);
+  o.reference = OptionalMono(js, "echoReference", o.reference == EchoReference::kMonoMix)
+                    ? EchoReference::kMonoMix
+                    : EchoReference::kPerChannel;
+  o.capture = OptionalMono(js, "echoCapture", o.capture == CaptureLayout::kMonoMix)
+                  ? CaptureLayout::kMonoMix
+                  : CaptureLayout::kPerChannel;
   if (!(delay >= 0 && delay <= 500) || !(o.rt60_ms >= 10 && o.rt60_ms <= 1000) ||
       !(o.echo_gain_db >= -40 && o.echo_gain_db <= 6) || !(o.seconds >= 2 && o.seconds <= 60) ||
       !(o.converge_seconds >= 0 && o.converge_seconds < o.seconds)) {

@@ -1,12 +1,13 @@
 /**
- * Which AEAD the sealers and openers of this process use unless told otherwise: OpenSSL's, from
- * native/fec as the build manifest names it (every profile builds it), else node:crypto. The
- * session builds its sealers without naming one, so the choice is made here, once per process.
+ * Which AEAD this process hands its sealers and openers: OpenSSL's, from native/fec as the build
+ * manifest names it (every profile builds it), else node:crypto's. src/seal never looks one up:
+ * whoever builds a session passes `chooseAead().backend` in, so sealing stays free of the build
+ * and of native code, and the choice is made here, once per process.
  */
-import { loadSealAead } from '../media/index.js';
 import { appRoot, manifestPath } from '../paths/index.js';
 import { readManifest } from '../profiles/index.js';
-import { NODE_AEAD, type AeadBackend } from './aead.js';
+import { NODE_AEAD, type AeadBackend } from '../seal/index.js';
+import { loadSealAead } from './fec-addon.js';
 
 export interface AeadChoice {
   readonly backend: AeadBackend;
@@ -26,8 +27,8 @@ function choose(): AeadChoice {
   }
 }
 
-/** The process-wide default, resolved on first use. */
-export function defaultAead(): AeadChoice {
+/** The process-wide choice, resolved on first use. */
+export function chooseAead(): AeadChoice {
   chosen ??= choose();
   return chosen;
 }
