@@ -70,6 +70,8 @@ export interface PulseAudio {
    * echo path had moved by tens of milliseconds.
    */
   readonly underruns: number;
+  /** When each of those was read from the log, ms on the realtime clock. */
+  readonly underrunTimes: readonly number[];
   /** Ends the server with `signal` (SIGKILL: as if it crashed) and waits until it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the server again on the same socket and waits until it answers. */
@@ -147,7 +149,7 @@ export async function startPulseAudio(): Promise<PulseAudio> {
   let server: ChildProcess | undefined;
   let log = '';
   let answeredAt = 0;
-  let underruns = 0;
+  const underrunTimes: number[] = [];
   // A log line split across two reads is counted once it is whole.
   let partialLine = '';
   // A test that dies half-way still takes its server with it.
@@ -168,7 +170,7 @@ export async function startPulseAudio(): Promise<PulseAudio> {
       log = (log + text).slice(-4000);
       const lines = (partialLine + text).split('\n');
       partialLine = lines.pop() ?? '';
-      for (const line of lines) if (line.includes(UNDERRUN)) underruns++;
+      for (const line of lines) if (line.includes(UNDERRUN)) underrunTimes.push(Date.now());
     });
     let spawnError: Error | undefined;
     child.once('error', (err) => {
@@ -228,8 +230,9 @@ export async function startPulseAudio(): Promise<PulseAudio> {
       return answeredAt;
     },
     get underruns() {
-      return underruns;
+      return underrunTimes.length;
     },
+    underrunTimes,
     stop,
     restart: async () => {
       await stop();
