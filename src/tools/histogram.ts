@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { pixelSetter } from './raster.js';
 
 export interface HistogramOptions {
   readonly width?: number;
@@ -45,15 +46,7 @@ export function writeLatencyHistogram(
   const markers = options.markers ?? [];
   const spanMs = Math.max(10, counts.length * bucketMs, ...markers.map((m) => m.ms + bucketMs));
   const png = new PNG({ width, height });
-  const data = png.data;
-  const set = (x: number, y: number, [r, g, b]: readonly [number, number, number]): void => {
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    const at = (y * width + x) * 4;
-    data[at] = r;
-    data[at + 1] = g;
-    data[at + 2] = b;
-    data[at + 3] = 255;
-  };
+  const set = pixelSetter(png);
   const margin = 20;
   const plotW = width - 2 * margin;
   const plotH = height - 2 * margin;

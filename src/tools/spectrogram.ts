@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import type { Spectrogram } from '../media/index.js';
+import { pixelSetter, type Rgb } from './raster.js';
 
 /** A stretch of what was played, ms from the start of the file, and how much of it was concealed. */
 export interface ConcealedSpan {
@@ -19,7 +20,7 @@ export interface ConcealedSpan {
 const TICKS_PX = 4;
 const STRIP_PX = 8;
 // Dark blue → purple → orange → pale yellow: quiet to loud.
-const STOPS: readonly (readonly [number, number, number])[] = [
+const STOPS: readonly Rgb[] = [
   [0, 0, 20],
   [80, 20, 120],
   [200, 60, 80],
@@ -27,7 +28,7 @@ const STOPS: readonly (readonly [number, number, number])[] = [
   [255, 250, 200],
 ];
 
-function colourOf(level: number): readonly [number, number, number] {
+function colourOf(level: number): Rgb {
   const x = (level / 255) * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const f = x - i;
@@ -50,14 +51,7 @@ export function writeSpectrogramPng(
   const width = Math.max(1, columns);
   const height = TICKS_PX + rows + STRIP_PX;
   const png = new PNG({ width, height });
-  const data = png.data;
-  const set = (x: number, y: number, [r, g, b]: readonly [number, number, number]): void => {
-    const at = (y * width + x) * 4;
-    data[at] = r;
-    data[at + 1] = g;
-    data[at + 2] = b;
-    data[at + 3] = 255;
-  };
+  const set = pixelSetter(png);
   const perSecond = 1000 / columnMs;
   for (let x = 0; x < width; x++) {
     const tick = Math.floor(x % perSecond) === 0;

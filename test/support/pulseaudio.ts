@@ -64,13 +64,11 @@ export interface PulseAudio {
   /** When the running server first answered `pactl info`, ms on the realtime clock. */
   readonly answeredAt: number;
   /**
-   * Times the server has found a playback stream empty when its sink wanted audio, since the
-   * first start (read from its debug log). ALSA's pulse plugin does not always pass these on as
-   * xruns: after a 150 ms stall of the client, PortAudio reported none in 4 of 5 tries, and the
-   * echo path had moved by tens of milliseconds.
+   * When the server found a playback stream empty while its sink wanted audio, since the first
+   * start (read from its debug log as it came), ms on the realtime clock. ALSA's pulse plugin does
+   * not always pass these on as xruns: after a 150 ms stall of the client, PortAudio reported none
+   * in 4 of 6 tries, and the echo path had moved by tens of milliseconds.
    */
-  readonly underruns: number;
-  /** When each of those was read from the log, ms on the realtime clock. */
   readonly underrunTimes: readonly number[];
   /** Ends the server with `signal` (SIGKILL: as if it crashed) and waits until it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -228,9 +226,6 @@ export async function startPulseAudio(): Promise<PulseAudio> {
     },
     get answeredAt() {
       return answeredAt;
-    },
-    get underruns() {
-      return underrunTimes.length;
     },
     underrunTimes,
     stop,

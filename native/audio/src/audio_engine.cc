@@ -29,6 +29,7 @@
 
 #include "audio_port.h"
 #include "features.h"
+#include "js_options.h"
 #include "pi_mutex.h"
 #include "time_stretch.h"
 #ifdef DOORWAY_HAS_APM
@@ -252,17 +253,12 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
       a.channels = format_.channels;
       a.noise_suppression = GetBool(o, "noiseSuppression", true);
       a.gain_control = GetBool(o, "gainControl", true);
-      const std::string reference = GetString(o, "echoReference", "mono");
-      const std::string capture_layout = GetString(o, "echoCapture", "mono");
-      if ((reference != "mono" && reference != "stereo") ||
-          (capture_layout != "mono" && capture_layout != "stereo")) {
-        throw Napi::RangeError::New(
-            env, "audio engine: echoReference and echoCapture must be \"mono\" or \"stereo\"");
-      }
       // One mix each by default: what a doorway's one microphone and one speaker mix need, and
       // the only layout within the canceller's budget (see echo_canceller.cc).
-      a.reference = reference == "mono" ? EchoReference::kMonoMix : EchoReference::kPerChannel;
-      a.capture = capture_layout == "mono" ? CaptureLayout::kMonoMix : CaptureLayout::kPerChannel;
+      a.reference = OptionalMono(o, "echoReference", true) ? EchoReference::kMonoMix
+                                                           : EchoReference::kPerChannel;
+      a.capture = OptionalMono(o, "echoCapture", true) ? CaptureLayout::kMonoMix
+                                                       : CaptureLayout::kPerChannel;
       apm_ = EchoCanceller::Create(a, &error);
       if (!apm_) throw Napi::Error::New(env, "echo canceller: " + error);
 #else
@@ -359,27 +355,23 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     // JS may have queued while this thread waited for the lock.
     if (!rescue_.load(std::memory_order_relaxed) || port_->QueuedPlayback() > 0) return;
     if (next_seq_ >= 0) {
+      bool played = false;
       if (HeldPacket* packet = Held(next_seq_)) {
         DecodeInto(packet->bytes.data(), static_cast<size_t>(packet->length));
         packet->seq = -1;
+        played = true;
+      } else {
+        // As the jitter buffer does: a missing packet with the next one held is rebuilt from that
+        // one's in-band FEC and given up.
+        played = DecodeFecFromHeld(next_seq_ + 1);
+      }
+      if (played) {
         ++next_seq_;
         rescue_conceal_run_ = 0;
         rescued_.fetch_add(1, std::memory_order_relaxed);
         Output(decoded_.data(), format_.block_frames);
         return;
       }
-#ifdef DOORWAY_HAS_OPUS
-      // As the jitter buffer does: a missing packet with the next one held is rebuilt from that
-      // one's in-band FEC and given up.
-      if (HeldPacket* after = Held(next_seq_ + 1); after != nullptr && decoder_) {
-        decoder_->DecodeFec(after->bytes.data(), after->length, decoded_.data());
-        ++next_seq_;
-        rescue_conceal_run_ = 0;
-        rescued_.fetch_add(1, std::memory_order_relaxed);
-        Output(decoded_.data(), format_.block_frames);
-        return;
-      }
-#endif
     }
     if (rescue_conceal_run_ >= rescue_conceal_limit_) return;
     ++rescue_conceal_run_;
@@ -572,6 +564,20 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
     pcm_->Conceal(decoded_.data());
   }
 
+  // Rebuilds the block before the held packet `next` from that one's in-band FEC into decoded_;
+  // false when `next` is not held or there is no Opus decoder. Under playback_mutex_.
+  bool DecodeFecFromHeld(int64_t next) {
+#ifdef DOORWAY_HAS_OPUS
+    HeldPacket* after = Held(next);
+    if (after == nullptr || !decoder_) return false;
+    decoder_->DecodeFec(after->bytes.data(), after->length, decoded_.data());
+    return true;
+#else
+    (void)next;
+    return false;
+#endif
+  }
+
   // The held packet `seq`, or null. Under playback_mutex_.
   HeldPacket* Held(int64_t seq) {
     if (seq < 0) return nullptr;
@@ -698,12 +704,9 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
         return Napi::Number::New(info.Env(), 0);
       }
       next_seq_ = next;
-#ifdef DOORWAY_HAS_OPUS
-      if (HeldPacket* after = Held(next); after != nullptr && decoder_) {
-        decoder_->DecodeFec(after->bytes.data(), after->length, decoded_.data());
+      if (DecodeFecFromHeld(next)) {
         return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
       }
-#endif
     }
     ConcealInto();
     return Napi::Number::New(info.Env(), Output(decoded_.data(), format_.block_frames));
