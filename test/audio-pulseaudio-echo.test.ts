@@ -61,12 +61,22 @@ async function runOnce(
     // stalled its client (reported by PortAudio, or only in the server's log: after a stall the
     // plugin often says nothing, and the echo path moves by tens of milliseconds). Such a run is
     // measured again, once; the duplex test holds the port to no xruns at all.
+    // So does a stream that stopped as it started (PortAudio's ALSA capture poll failing on the
+    // plugin, seen once under load) and was reacquired by the engine before its first block: the
+    // blocks queued ahead went out around the restart. The reacquire test covers the recovery.
     const xruns = s.deviceXruns + serverUnderruns;
-    if (retryOnXrun && xruns > 0 && s.underruns + s.overruns + s.lost === 0) {
+    const lostAtStart = engine.events().filter((e) => e.kind === 'lost' && e.blocks === 0).length;
+    const restartedAtStart = lostAtStart > 0 && s.lost === lostAtStart && s.reacquired === lostAtStart;
+    if (
+      retryOnXrun &&
+      (xruns > 0 || restartedAtStart) &&
+      s.underruns + s.overruns === 0 &&
+      (s.lost === 0 || restartedAtStart)
+    ) {
       return {
         xrun:
           `${s.deviceXruns} xruns from PortAudio, ${serverUnderruns} in the server's log ` +
-          `(server underruns at ${underrunsAt.join(', ')})`,
+          `(server underruns at ${underrunsAt.join(', ')}), ${lostAtStart} restarts before the first block`,
       };
     }
     assert.deepEqual(
