@@ -40,3 +40,25 @@ export function exited(c: ChildProcess): Promise<number | null> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
   return new Promise((resolve) => c.once('exit', resolve));
 }
+
+/** A child whose stdout is kept: resolves with it once the child exits. */
+export function childOutput(args: string[]): { child: ChildProcess; stdout: Promise<string> } {
+  const c = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  c.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return { child: c, stdout: exited(c).then(() => out) };
+}
+
+/** A node script of this tree (dist/bench/NAME.js) as a child; resolves with its stdout. */
+export function benchScript(name: string, args: string[]): Promise<string> {
+  const c = spawn(process.execPath, [join(ROOT, 'dist', 'bench', `${name}.js`), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  c.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return exited(c).then(() => out);
+}

@@ -234,9 +234,9 @@ const lossyShare = lossy.frames.expected === 0 ? 0 : lossy.frames.onTime / lossy
 const targets: Target[] = [
   ...encoders.map((e) => target(`encoder fps vs ffmpeg, ${e.size}`, e.ratio, 'ratio', '>=', 0.95)),
   target('capture→decoded p50, 720p60 loopback', g720.latencyMs.p50, 'ms', '<=', 8),
-  target('capture→decoded p99, 720p60 loopback', g720.latencyMs.p99, 'ms', '<=', 16),
+  target('capture→decoded p99, 720p60 loopback', g720.latencyMs.p99, 'ms', '<=', 12),
   target('capture→decoded p50, 1080p60 loopback', g1080.latencyMs.p50, 'ms', '<=', 12),
-  target('capture→decoded p99, 1080p60 loopback', g1080.latencyMs.p99, 'ms', '<=', 20),
+  target('capture→decoded p99, 1080p60 loopback', g1080.latencyMs.p99, 'ms', '<=', 16),
   target(
     'frames decoded within one-way + 33 ms, 2% loss RTT 20 ms',
     round(lossyShare * 100, 2),

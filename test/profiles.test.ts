@@ -70,9 +70,9 @@ describe('hardware profiles', () => {
 
   it('plans the audio addon only for profiles with audio features', () => {
     const table = loadFeatureTable(HARDWARE);
-    assert.deepEqual(addonsFor(loadProfile(HARDWARE, 'dev'), table), ['fec', 'video', 'audio']);
+    assert.deepEqual(addonsFor(loadProfile(HARDWARE, 'dev'), table), ['fec', 'udp', 'video', 'audio']);
     const videoOnly = { ...loadProfile(HARDWARE, 'dev'), features: ['x264' as const] };
-    assert.deepEqual(addonsFor(videoOnly, table), ['fec', 'video']);
+    assert.deepEqual(addonsFor(videoOnly, table), ['fec', 'udp', 'video']);
   });
 
   it('refuses a feature the build lacks in one line naming the profiles that have it', () => {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { chooseAead } from '../media/index.js';
+import { chooseAead, udpPortFactory, type UdpDriverChoice } from '../media/index.js';
 import { PersistedCounter, readCounterFile, writeCounterFile } from '../noise/index.js';
 import {
   Connection,
@@ -17,8 +17,14 @@ import {
   type FrameInput,
   type RepairCoder,
 } from '../protocol/index.js';
-import { SecureSession, type SessionTimings } from '../session/index.js';
-import { formatAddress, nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
+import { linkEndpoint, SecureSession, type SessionTimings } from '../session/index.js';
+import {
+  createUdpDriver,
+  formatAddress,
+  nowMicros,
+  type UdpAddress,
+  type UdpLinkDriver,
+} from '../udp/index.js';
 import type { SecurityStatus, SessionState } from '../ops/index.js';
 import type { StreamName } from './plan.js';
 
@@ -48,6 +54,8 @@ export interface MediaLinkOptions {
   readonly timings?: Partial<SessionTimings>;
   /** Every event of the connection, as it happens. */
   readonly onEvent: (event: ConnectionEvent) => void;
+  /** The batched native socket when built (`auto`, the default), or node:dgram's. */
+  readonly udp?: UdpDriverChoice;
 }
 
 /** An authenticated packet this recent means the peer is there. */
@@ -58,7 +66,7 @@ export class MediaLink {
   readonly direction: 'outbound' | 'inbound';
   readonly #session: SecureSession | null;
   readonly #connection: Connection;
-  readonly #driver: UdpDriver;
+  readonly #driver: UdpLinkDriver;
   readonly #streamId: number;
   #lastDatagramAt: number | null = null;
   #bound: UdpAddress | null = null;
@@ -81,22 +89,13 @@ export class MediaLink {
     this.#connection = this.#session?.connection ?? new Connection(connectionOptions);
     const session = this.#session;
     const connection = this.#connection;
-    this.#driver = new UdpDriver({
-      endpoint: {
-        handleDatagram: (now, datagram, from) => {
-          this.#lastDatagramAt = now;
-          if (session === null) {
-            connection.handleDatagram(now, datagram);
-            return;
-          }
-          session.handleDatagram(now, datagram, from);
-        },
-        handleTimeout: (now) => {
-          (session ?? connection).handleTimeout(now);
-        },
-        pollTransmit: () => (session ?? connection).pollTransmit(),
-        pollTimeout: () => (session ?? connection).pollTimeout(),
-      },
+    this.#driver = createUdpDriver({
+      endpoint: linkEndpoint(session, connection, (now) => {
+        this.#lastDatagramAt = now;
+      }),
+      createPort: udpPortFactory(options.udp ?? 'auto'),
+      mode: session === null ? 'clear' : 'secure',
+      slotBytes: Math.max(2048, connection.config.maxDatagramBytes),
       bind: options.bind,
       ...(options.peer === undefined ? {} : { peer: options.peer }),
       receiveBufferBytes: 4 * 1024 * 1024,

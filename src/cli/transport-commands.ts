@@ -11,7 +11,12 @@ import { startRelay } from '../tools/relay.js';
 import type { SecurityOptions } from '../tools/security.js';
 import { runSender } from '../tools/sender.js';
 import { parseAddress, type UdpAddress } from '../udp/index.js';
-import type { DecoderImplementation, EncoderImplementation, HwCodec } from '../media/index.js';
+import type {
+  DecoderImplementation,
+  EncoderImplementation,
+  HwCodec,
+  UdpDriverChoice,
+} from '../media/index.js';
 import { loadVideoAddon } from '../tools/sender.js';
 import { parseSize, parseSourceSpec } from '../video/index.js';
 import { parseAudioSink, parseAudioSource } from '../audio/spec.js';
@@ -100,6 +105,11 @@ function decoderFrom(text: string): DecoderImplementation {
   throw new UsageError(`--decoder '${text}' is not software or nvdec`);
 }
 
+function udpDriverFrom(text: string): UdpDriverChoice {
+  if (text === 'auto' || text === 'native' || text === 'dgram') return text;
+  throw new UsageError(`--udp '${text}' is not auto, native or dgram`);
+}
+
 export function registerTransportCommands(program: Command, io: CliIo): void {
   withKeyOptions(program.command('send'), 'receiver')
     .description('send video and audio to a receiver over the doorway protocol')
@@ -127,6 +137,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--keyframe-interval <n>', 'frames from one keyframe to the next', '60')
     .option('--bind <host:port>', 'local address to send from')
     .option('--no-adapt', 'keep the bitrate fixed instead of following the bandwidth estimate')
+    .option('--udp <driver>', 'auto (native when built), native or dgram', 'auto')
     .option('--seed <n>', 'seed of the frame sizes', '1')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const noVideo = o.source === 'none';
@@ -178,10 +189,20 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
         keyframeInterval: positive('--keyframe-interval', String(o.keyframeInterval), true),
         seed: positive('--seed', String(o.seed), true),
         adapt: o.adapt !== false,
+        udp: udpDriverFrom(String(o.udp)),
       });
       const video = summary.stats.streams.find((st) => st.kind === 'video');
-      const { frames, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors } =
-        summary;
+      const {
+        frames,
+        keyframes,
+        keyframeRequests,
+        bytes,
+        finalBitrateBps,
+        encoderDropped,
+        encodeErrors,
+        udp,
+        cpu,
+      } = summary;
       const audio =
         summary.audio === null
           ? undefined
@@ -194,7 +215,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
               scheduling: { port: summary.audio.engine.scheduling, process: summary.processScheduling },
             };
       io.out(
-        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors, audio })}\n`,
+        `${JSON.stringify({ frames, framesRefused: video?.framesRefused ?? 0, packetsSent: video?.packetsSent ?? 0, keyframes, keyframeRequests, bytes, finalBitrateBps, encoderDropped, encodeErrors, udp, cpu, audio })}\n`,
       );
     });
 
@@ -218,6 +239,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
     .option('--report <file>', 'write the JSON report here (default: stdout)')
     .option('--frames-log <file>', 'write one JSON line per frame here')
     .option('--idle-ms <ms>', 'stop this long after the sender falls silent', '2000')
+    .option('--udp <driver>', 'auto (native when built), native or dgram', 'auto')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const security = securityFrom(o);
       const sink = String(o.sink);
@@ -226,6 +248,7 @@ export function registerTransportCommands(program: Command, io: CliIo): void {
       const audioPort = typeof o.audioSink === 'string' ? parseAudioSink(o.audioSink) : null;
       const report = await runReceiver({
         security,
+        udp: udpDriverFrom(String(o.udp)),
         ...(audioPort === null
           ? {}
           : {

@@ -57,3 +57,14 @@ export type { ProbeResult } from './probe.js';
 export { readAddonFeatures } from './native-loader.js';
 export { loadFecKernel, loadSealAead, type FecKernel } from './fec-addon.js';
 export { chooseAead, type AeadChoice } from './seal-aead.js';
+export {
+  chooseUdpPort,
+  loadUdpAddon,
+  udpPortFactory,
+  type DatagramFilter,
+  type DatagramFilterOptions,
+  type DatagramVerdict,
+  type UdpAddon,
+  type UdpDriverChoice,
+  type UdpPortChoice,
+} from './udp-addon.js';

@@ -18,8 +18,11 @@ export const FEATURES = [
 
 export type Feature = (typeof FEATURES)[number];
 
-/** Native addons; `fec` carries no feature and is built in every profile (the transport needs it). */
-export const ADDONS = ['fec', 'video', 'audio'] as const;
+/**
+ * Native addons; `fec` and `udp` carry no feature and are built in every profile (the transport
+ * needs them).
+ */
+export const ADDONS = ['fec', 'udp', 'video', 'audio'] as const;
 export type AddonName = (typeof ADDONS)[number];
 
 export const FeatureSchema = z.enum(FEATURES);

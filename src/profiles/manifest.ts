@@ -43,11 +43,11 @@ export function cmakeFeatureOptions(profile: Profile): string[] {
 }
 
 /**
- * The addons a profile needs, from the feature table. `fec` and `video` are always built: the
- * transport's erasure code and the codec probe are needed whatever the hardware.
+ * The addons a profile needs, from the feature table. `fec`, `udp` and `video` are always built:
+ * the transport's erasure code and socket, and the codec probe, are needed whatever the hardware.
  */
 export function addonsFor(profile: Profile, table: FeatureTable): AddonName[] {
-  const wanted = new Set<AddonName>(['fec', 'video']);
+  const wanted = new Set<AddonName>(['fec', 'udp', 'video']);
   for (const feature of profile.features) {
     wanted.add(table.features[feature].addon);
   }

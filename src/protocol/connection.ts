@@ -244,6 +244,14 @@ export class Connection {
     return datagram;
   }
 
+  /**
+   * The pacing lane of the datagram the last `pollTransmit` returned (control rides the audio
+   * lane): what a driver marks it with on the network (DSCP).
+   */
+  lastTransmitLane(): Lane {
+    return this.#pacer.lastLane;
+  }
+
   pollTimeout(): Micros {
     let next = Math.min(this.#nextPingAt, this.#nextReportAt);
     const pacer = this.#pacer.nextRelease();

@@ -26,3 +26,4 @@ export { ReedSolomonRepair, type RepairCoder } from './repair.js';
 export { ClockSync } from './clock-sync.js';
 export { VideoJitterBuffer } from './jitter-buffer.js';
 export { PROTOCOL_VERSION } from './wire.js';
+export { Lane } from './pacer.js';

@@ -57,6 +57,7 @@ class LaneRing {
 
 export class Pacer {
   readonly #lanes: LaneRing[];
+  #lastLane: Lane = Lane.audio;
   #dropped = 0;
 
   /** `capacity` per lane, a power of two. */
@@ -73,10 +74,19 @@ export class Pacer {
 
   /** The highest-priority datagram whose time has come. */
   poll(now: number): Uint8Array | null {
-    for (const lane of this.#lanes) {
-      if (lane.headRelease() <= now) return lane.shift();
+    for (let i = 0; i < LANES; i++) {
+      const lane = this.#lanes[i];
+      if (lane !== undefined && lane.headRelease() <= now) {
+        this.#lastLane = i as Lane;
+        return lane.shift();
+      }
     }
     return null;
+  }
+
+  /** The lane of the datagram the last successful `poll` returned. */
+  get lastLane(): Lane {
+    return this.#lastLane;
   }
 
   /** When the next queued datagram may leave, or null when all lanes are empty. */

@@ -185,10 +185,13 @@ export class ReceiveStream {
       this.stats.duplicates++;
       return null;
     }
-    const payload = datagram.subarray(MEDIA_HEADER_BYTES);
-    assembly.store.set(payload, index * assembly.shardBytes);
-    if (h.type === PacketType.media && payload.length < assembly.shardBytes) {
-      assembly.store.fill(0, index * assembly.shardBytes + payload.length, (index + 1) * assembly.shardBytes);
+    // Copied byte by byte rather than through a subarray view: no object per packet.
+    const payloadLength = Math.min(datagram.length - MEDIA_HEADER_BYTES, assembly.shardBytes);
+    const store = assembly.store;
+    const at = index * assembly.shardBytes;
+    for (let i = 0; i < payloadLength; i++) store[at + i] = datagram[MEDIA_HEADER_BYTES + i] ?? 0;
+    if (h.type === PacketType.media && payloadLength < assembly.shardBytes) {
+      store.fill(0, at + payloadLength, at + assembly.shardBytes);
     }
     assembly.have[index] = 1;
     if (index < assembly.sources) assembly.sourcesHave++;

@@ -87,6 +87,8 @@ export class Opener {
   /** Reused per packet: the counter bytes are copied in, so no subarray view is made for it. */
   readonly #nonce = new Uint8Array(NONCE_BYTES);
   #opened = 0;
+  #lastCounter = -1;
+  #lastFailure: OpenFailureReason = 'truncated';
   readonly #rejected: Record<OpenFailureReason, number> = {
     truncated: 0,
     type: 0,
@@ -131,30 +133,54 @@ export class Opener {
    * opens. Never throws on network input; throws {@link SealUsageError} after release().
    */
   open(datagram: Uint8Array, out?: Uint8Array): OpenResult {
+    const bodyLength = datagram.length - OVERHEAD_BYTES;
+    const plaintext = out ?? Buffer.allocUnsafe(Math.max(0, bodyLength));
+    const opened = this.openInto(datagram, plaintext);
+    if (opened < 0) return FAILURES[this.#lastFailure];
+    return {
+      ok: true,
+      plaintext: plaintext.length === opened ? plaintext : plaintext.subarray(0, opened),
+      counter: this.#lastCounter,
+    };
+  }
+
+  /**
+   * `open` that makes nothing: the plaintext is written at the start of `out` and its length
+   * returned, or -1 when the packet is refused (`lastFailure` says why). `lastCounter` is the
+   * counter of the packet last opened. For a receive path that opens every datagram into one
+   * buffer.
+   */
+  openInto(datagram: Uint8Array, out: Uint8Array): number {
     const context = this.#context;
     if (context === null) throw new SealUsageError('seal: open on a released opener');
     const length = datagram.length;
-    if (length < OVERHEAD_BYTES) return this.#reject('truncated');
-    if (datagram[0] !== SEALED_TYPE) return this.#reject('type');
-    if (readU32(datagram, INDEX_OFFSET) !== this.receiverIndex) return this.#reject('index');
+    if (length < OVERHEAD_BYTES) return this.#refuse('truncated');
+    if (datagram[0] !== SEALED_TYPE) return this.#refuse('type');
+    if (readU32(datagram, INDEX_OFFSET) !== this.receiverIndex) return this.#refuse('index');
     const counter = readCounter(datagram, COUNTER_OFFSET);
-    if (counter < 0 || counter >= this.messageLimit) return this.#reject('counter-limit');
-    if (!this.#window.check(counter)) return this.#reject('replay');
+    if (counter < 0 || counter >= this.messageLimit) return this.#refuse('counter-limit');
+    if (!this.#window.check(counter)) return this.#refuse('replay');
     const bodyLength = length - OVERHEAD_BYTES;
-    if (out !== undefined && out.length < bodyLength) return this.#reject('too-large');
+    if (out.length < bodyLength) return this.#refuse('too-large');
 
     const nonce = this.#nonce;
     for (let i = 0; i < 8; i++) nonce[NONCE_BYTES - 8 + i] = datagram[COUNTER_OFFSET + i] ?? 0;
-    const plaintext = out ?? Buffer.allocUnsafe(bodyLength);
     // The header is the associated data, so the tag covers type, index and counter as well.
-    if (!context.open(nonce, datagram, HEADER_BYTES, plaintext)) return this.#reject('auth');
+    if (!context.open(nonce, datagram, HEADER_BYTES, out)) return this.#refuse('auth');
     this.#window.commit(counter);
     this.#opened++;
-    return {
-      ok: true,
-      plaintext: plaintext.length === bodyLength ? plaintext : plaintext.subarray(0, bodyLength),
-      counter,
-    };
+    this.#lastCounter = counter;
+    return bodyLength;
+  }
+
+  /** Why the last refused packet was refused. */
+  get lastFailure(): OpenFailureReason {
+    return this.#lastFailure;
+  }
+
+  /** The counter of the packet last opened (-1 before the first). */
+  get lastCounter(): number {
+    return this.#lastCounter;
   }
 
   /**
@@ -166,8 +192,9 @@ export class Opener {
     this.#context = null;
   }
 
-  #reject(reason: OpenFailureReason): OpenFailure {
+  #refuse(reason: OpenFailureReason): -1 {
     this.#rejected[reason]++;
-    return FAILURES[reason];
+    this.#lastFailure = reason;
+    return -1;
   }
 }

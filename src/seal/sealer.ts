@@ -62,22 +62,33 @@ export class Sealer {
    * Throws {@link SealUsageError} when `out` is too small or the sealer was released.
    */
   seal(plaintext: Uint8Array, out?: Uint8Array): Uint8Array | null {
+    if (this.#context !== null && this.#counter >= this.messageLimit) return null;
+    const length = plaintext.length + OVERHEAD_BYTES;
+    // One allocation when the caller gave no buffer; Buffer.allocUnsafe takes it from the pool.
+    const packet = out ?? Buffer.allocUnsafe(length);
+    if (this.sealInto(plaintext, packet) < 0) return null;
+    return packet.length === length ? packet : packet.subarray(0, length);
+  }
+
+  /**
+   * Seals into the start of `out` and returns the packet's length, or -1 at the message limit:
+   * `seal` without even a view made, for a driver that seals straight into its send ring.
+   */
+  sealInto(plaintext: Uint8Array, out: Uint8Array): number {
     const context = this.#context;
     if (context === null) throw new SealUsageError('seal: this sealer was released');
     const counter = this.#counter;
-    if (counter >= this.messageLimit) return null;
+    if (counter >= this.messageLimit) return -1;
     const length = plaintext.length + OVERHEAD_BYTES;
-    if (out !== undefined && out.length < length) {
+    if (out.length < length) {
       throw new SealUsageError(`seal: output buffer of ${out.length} bytes, packet needs ${length}`);
     }
     // Spend the counter before encrypting, so no failure path can ever reuse a nonce.
     this.#counter = counter + 1;
     writeCounter(this.#header, COUNTER_OFFSET, counter);
     writeCounter(this.#nonce, NONCE_BYTES - 8, counter);
-    // One allocation when the caller gave no buffer; Buffer.allocUnsafe takes it from the pool.
-    const packet = out ?? Buffer.allocUnsafe(length);
-    context.seal(this.#nonce, this.#header, plaintext, packet);
-    return packet.length === length ? packet : packet.subarray(0, length);
+    context.seal(this.#nonce, this.#header, plaintext, out);
+    return length;
   }
 
   /**

@@ -20,6 +20,7 @@ export {
 } from './options.js';
 export { SessionConfigError } from './errors.js';
 export { NetsimSessionEndpoint } from './netsim.js';
+export { linkEndpoint } from './link-endpoint.js';
 export { rngRandomBytes } from './random.js';
 export {
   COOKIE_REPLY_BYTES,

@@ -13,7 +13,7 @@ import {
   ReplayGuard,
   type PendingInitiator,
 } from '../noise/index.js';
-import { Connection, type ConnectionEvent, type FrameInput } from '../protocol/index.js';
+import { Connection, Lane, type ConnectionEvent, type FrameInput } from '../protocol/index.js';
 import {
   DEFAULT_CIPHER,
   Opener,
@@ -70,7 +70,10 @@ export interface SessionStats {
   readonly rateLimited: number;
   readonly initiationsSent: number;
   readonly cookieRepliesSent: number;
-  /** Datagrams the Connection produced before keys existed and that did not fit the hold queue. */
+  /**
+   * Datagrams the Connection produced before keys existed and that did not fit the hold queue, or
+   * that did not fit the buffer a driver gave pollTransmitInto.
+   */
   readonly heldDropped: number;
   /** Peer address changes after an authenticated packet. */
   readonly roams: number;
@@ -148,6 +151,14 @@ export class SecureSession {
   readonly #out: Transmit[] = [];
   readonly #held: Uint8Array[] = [];
   #peerAddress: string | null;
+  #transmitTo: string | null = null;
+  #transmitLane: Lane | null = null;
+  /** The indices pollReceiverIndices last reported (-1: none); it starts as "never reported". */
+  readonly #reportedIndices = [-2, -2, -2, -2];
+  /** Where datagrams are opened: the Connection copies what it keeps, so one buffer serves all. */
+  readonly #openScratch: Uint8Array;
+  /** Views of the open buffer by length: a media stream has few distinct datagram sizes. */
+  readonly #openViews: (Uint8Array | undefined)[] = [];
 
   #previous: Keypair | null = null;
   #current: Keypair | null = null;
@@ -226,6 +237,8 @@ export class SecureSession {
       ...options.connection,
       config: { ...options.connection?.config, overheadBytes: OVERHEAD_BYTES },
     });
+    // A sealed datagram is at most maxDatagramBytes, its plaintext shorter by the overhead.
+    this.#openScratch = new Uint8Array(this.connection.config.maxDatagramBytes);
   }
 
   // ---- the application's side ------------------------------------------------------------------
@@ -343,6 +356,82 @@ export class SecureSession {
     return datagram === null ? null : this.#seal(keys, datagram);
   }
 
+  /**
+   * `pollTransmit` for a driver with a send ring: the next datagram is written (sealed) straight
+   * into `out`, and its length returned; 0 when nothing is due. Where it goes is `lastTransmitTo()`
+   * until the next call. A handshake message longer than `out` is dropped (counted in heldDropped).
+   */
+  pollTransmitInto(out: Uint8Array): number {
+    for (let control = this.#out.shift(); control !== undefined; control = this.#out.shift()) {
+      this.#transmitTo = control.to;
+      this.#transmitLane = null;
+      if (control.bytes.length <= out.length) {
+        out.set(control.bytes);
+        return control.bytes.length;
+      }
+      this.#heldDropped++;
+    }
+    const keys = this.#sendKeypair();
+    if (keys === null) {
+      this.#holdFromConnection();
+      return 0;
+    }
+    const fromHeld = this.#held.shift();
+    const held = fromHeld !== undefined;
+    const plaintext = fromHeld ?? this.connection.pollTransmit();
+    if (plaintext === null) return 0;
+    if (plaintext.length + OVERHEAD_BYTES > out.length) {
+      this.#heldDropped++;
+      return 0;
+    }
+    const length = keys.sealer.sealInto(plaintext, out);
+    if (keys.sealer.counter >= this.#timings.rekeyAfterMessages) this.#rekeyByCount = true;
+    this.#transmitTo = this.#peerAddress;
+    // A held datagram's lane is not kept; it goes before any media, as the audio lane does.
+    this.#transmitLane = held ? Lane.audio : this.connection.lastTransmitLane();
+    return length < 0 ? 0 : length;
+  }
+
+  /**
+   * The Connection's pacing lane of the datagram the last `pollTransmitInto` wrote, or null for a
+   * handshake message.
+   */
+  lastTransmitLane(): Lane | null {
+    return this.#transmitLane;
+  }
+
+  /** Where the datagram the last `pollTransmitInto` wrote goes (null: no peer address yet). */
+  lastTransmitTo(): string | null {
+    return this.#transmitTo;
+  }
+
+  /**
+   * The key this side checks the mac1 of the handshake messages it receives with (derived from
+   * our public key, so not a secret): a driver's filter can drop forged ones before the session.
+   */
+  handshakeMac1Key(): Uint8Array {
+    return this.#mac1Ours;
+  }
+
+  /**
+   * The receiver indices of the live keys and of a pending initiation when they changed since the
+   * last call, else null: a driver that filters datagrams before they reach the session passes only
+   * sealed packets and cookie replies for these (and handshake messages with our mac1).
+   */
+  pollReceiverIndices(): readonly number[] | null {
+    const a = this.#current?.localIndex ?? -1;
+    const b = this.#next?.localIndex ?? -1;
+    const c = this.#previous?.localIndex ?? -1;
+    const d = this.#pending?.localIndex ?? -1;
+    const last = this.#reportedIndices;
+    if (last[0] === a && last[1] === b && last[2] === c && last[3] === d) return null;
+    last[0] = a;
+    last[1] = b;
+    last[2] = c;
+    last[3] = d;
+    return last.filter((index) => index >= 0);
+  }
+
   // ---- sending ---------------------------------------------------------------------------------
 
   #holdFromConnection(): void {
@@ -375,23 +464,25 @@ export class SecureSession {
       return;
     }
     const index = readU32(bytes, 1);
-    const keys = [this.#current, this.#next, this.#previous].find((k) => k?.localIndex === index) ?? null;
+    const keys = this.#keysFor(index);
     if (keys === null || now - keys.createdAt >= this.#timings.rejectAfterTimeUs) {
       this.#rejectedAuth++;
       return;
     }
-    const r = keys.opener.open(bytes);
-    if (!r.ok) {
-      if (r.reason === 'replay') this.#rejectedReplay++;
-      else if (r.reason === 'auth' || r.reason === 'index') this.#rejectedAuth++;
+    const opened = keys.opener.openInto(bytes, this.#openScratch);
+    if (opened < 0) {
+      const reason = keys.opener.lastFailure;
+      if (reason === 'replay') this.#rejectedReplay++;
+      else if (reason === 'auth' || reason === 'index') this.#rejectedAuth++;
       else this.#rejectedMalformed++;
       return;
     }
+    const counter = keys.opener.lastCounter;
     // Authenticated from here on.
     this.#lastAuthenticatedAt = now;
     const sinceData = now - this.#lastDataAt;
     this.#lastDataAt = now;
-    if (r.counter + 1 >= this.#timings.rekeyAfterMessages) this.#rekeyByCount = true;
+    if (counter + 1 >= this.#timings.rekeyAfterMessages) this.#rekeyByCount = true;
     if (from !== undefined && from !== this.#peerAddress) {
       this.#peerAddress = from;
       this.#roams++;
@@ -408,7 +499,27 @@ export class SecureSession {
         this.#peerRestarts++;
       }
     }
-    if (r.plaintext.length > 0) this.connection.handleDatagram(now, r.plaintext);
+    if (opened > 0) this.connection.handleDatagram(now, this.#openedView(opened));
+  }
+
+  /** The keypair whose local index is `index`, without an array or a closure per packet. */
+  #keysFor(index: number): Keypair | null {
+    const c = this.#current;
+    if (c?.localIndex === index) return c;
+    const n = this.#next;
+    if (n?.localIndex === index) return n;
+    const p = this.#previous;
+    return p?.localIndex === index ? p : null;
+  }
+
+  /** A view of the first `length` bytes of the open buffer, made once per length. */
+  #openedView(length: number): Uint8Array {
+    let view = this.#openViews[length];
+    if (view === undefined) {
+      view = this.#openScratch.subarray(0, length);
+      this.#openViews[length] = view;
+    }
+    return view;
   }
 
   #completed(): void {

@@ -7,7 +7,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log/index.js';
-import type { DecoderImplementation, HwCodec, VideoAddon } from '../media/index.js';
+import {
+  udpPortFactory,
+  type DecoderImplementation,
+  type HwCodec,
+  type UdpDriverChoice,
+  type VideoAddon,
+} from '../media/index.js';
 import { micros } from '../units/index.js';
 import { VideoReceivePipeline, type PictureEvent, type SinkKind } from '../video/index.js';
 import { transportRepair } from './repair.js';
@@ -15,7 +21,9 @@ import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
 import { openSession, securityFigures, type SecurityFigures, type SecurityOptions } from './security.js';
 import { verifySyntheticFrame } from '../synthetic/index.js';
-import { nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
+import { linkEndpoint } from '../session/index.js';
+import { createUdpDriver, nowMicros, type BatchPortDropped, type UdpAddress } from '../udp/index.js';
+import { cpuFigures, type CpuFigures } from './cpu.js';
 import {
   FrameLedger,
   latencyFigures,
@@ -104,8 +112,16 @@ export interface ReceiverProgress {
   readonly retransmitted: number;
 }
 
+/** Which UDP driver carried the run, and what its native filter dropped before JS. */
+export interface UdpFigures {
+  readonly driver: 'native' | 'dgram';
+  readonly droppedBeforeJs: BatchPortDropped | null;
+}
+
 export interface ReceiverOptions {
   readonly listen: UdpAddress;
+  /** The batched native socket when built (`auto`, the default), or node:dgram's. */
+  readonly udp?: UdpDriverChoice;
   readonly durationS: number;
   readonly deadlineMs: number;
   /** Stop this long after the last datagram once traffic has started, ms (default 2000). */
@@ -124,9 +140,15 @@ export interface ReceiverOptions {
   readonly onProgress?: (progress: ReceiverProgress) => void;
 }
 
-export async function runReceiver(
-  options: ReceiverOptions,
-): Promise<(ReceiveReport | PictureReport) & { security: SecurityFigures; audio?: AudioReport }> {
+export async function runReceiver(options: ReceiverOptions): Promise<
+  (ReceiveReport | PictureReport) & {
+    security: SecurityFigures;
+    udp: UdpFigures;
+    cpu: CpuFigures;
+    audio?: AudioReport;
+  }
+> {
+  const startCpu = process.cpuUsage();
   const repair = transportRepair(options.log);
   warmUpTransport(8e6, repair);
   const connectionOptions: ConnectionOptions = {
@@ -214,22 +236,16 @@ export async function runReceiver(
         });
   let audioReceived = 0;
   const droppedFrames = { lost: 0, late: 0, undecodable: 0 };
-  let lastDatagramAt = 0;
-  let started = false;
-  const driver = new UdpDriver({
-    endpoint: {
-      handleDatagram: (now, datagram, from) => {
-        started = true;
-        lastDatagramAt = now;
-        if (session === null) connection.handleDatagram(now, datagram);
-        else session.handleDatagram(now, datagram, from);
-      },
-      handleTimeout: (now) => {
-        (session ?? connection).handleTimeout(now);
-      },
-      pollTransmit: () => (session ?? connection).pollTransmit(),
-      pollTimeout: () => (session ?? connection).pollTimeout(),
-    },
+  // Fields of one object rather than closure variables: a number stored in a closure allocates.
+  const traffic = { lastDatagramAt: 0, started: false };
+  const driver = createUdpDriver({
+    endpoint: linkEndpoint(session, connection, (now) => {
+      traffic.started = true;
+      traffic.lastDatagramAt = now;
+    }),
+    createPort: udpPortFactory(options.udp ?? 'auto'),
+    mode: session === null ? 'clear' : 'secure',
+    slotBytes: Math.max(2048, connection.config.maxDatagramBytes),
     bind: options.listen,
     receiveBufferBytes: 8 * 1024 * 1024,
     onActivity: () => {
@@ -292,7 +308,7 @@ export async function runReceiver(
         lipSync.addAudioLatency(micros(Math.round(now)), micros(Math.round(heard)));
         audio.setMinDelayUs(lipSync.update(micros(Math.round(now))));
       }
-      if (options.onProgress !== undefined && started && now - lastProgressAt >= 1e6) {
+      if (options.onProgress !== undefined && traffic.started && now - lastProgressAt >= 1e6) {
         const stream = connection.stats().streams.find((st) => st.stream === VIDEO_STREAM);
         const bytes = stream?.bytesReceived ?? 0;
         const seconds = (now - lastProgressAt) / 1e6;
@@ -310,14 +326,19 @@ export async function runReceiver(
         lastBytes = bytes;
         lastProgressAt = now;
       }
-      if (now - startedAt >= options.durationS * 1e6 || (started && now - lastDatagramAt >= idleUs)) {
+      if (
+        now - startedAt >= options.durationS * 1e6 ||
+        (traffic.started && now - traffic.lastDatagramAt >= idleUs)
+      ) {
         clearInterval(check);
         resolve();
       }
     }, 20);
   });
   const stats = connection.stats();
+  const udp: UdpFigures = { driver: driver.kind, droppedBeforeJs: driver.droppedBeforeJs() };
   await driver.close();
+  const cpu = cpuFigures(startCpu);
   const sound =
     audio === null ? undefined : audioReport(audio, audioReceived, stats, lipSync, processScheduling);
   audio?.close();
@@ -341,6 +362,8 @@ export async function runReceiver(
     return {
       ...report,
       security: securityFigures(session),
+      udp,
+      cpu,
       ...(sound === undefined ? {} : { audio: sound }),
     };
   }
@@ -360,7 +383,13 @@ export async function runReceiver(
     options.video?.sink === 'window',
   );
   if (options.framesLog !== undefined) await writeLines(options.framesLog, pictures.lines());
-  return { ...report, security: securityFigures(session), ...(sound === undefined ? {} : { audio: sound }) };
+  return {
+    ...report,
+    security: securityFigures(session),
+    udp,
+    cpu,
+    ...(sound === undefined ? {} : { audio: sound }),
+  };
 }
 
 function audioReport(

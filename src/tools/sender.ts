@@ -8,7 +8,9 @@
 import type { Logger } from '../log/index.js';
 import {
   AudioAddon,
+  udpPortFactory,
   VideoAddon,
+  type UdpDriverChoice,
   type AudioPortOptions,
   type EncoderImplementation,
   type HwCodec,
@@ -28,7 +30,8 @@ import { warmUpTransport } from './warm-up.js';
 import { Connection, type ConnectionConfig, type ConnectionOptions } from '../protocol/index.js';
 import { openSession, securityFigures, type SecurityFigures, type SecurityOptions } from './security.js';
 import { SyntheticFrames } from '../synthetic/index.js';
-import { formatAddress, nowMicros, UdpDriver, type UdpAddress } from '../udp/index.js';
+import { createUdpDriver, formatAddress, nowMicros, type UdpAddress } from '../udp/index.js';
+import { cpuFigures, type CpuFigures } from './cpu.js';
 
 /** The picture to send; absent: encoded-frame stand-ins (`--source frames`). */
 export interface SenderVideoOptions {
@@ -66,6 +69,8 @@ export interface SenderOptions {
   readonly standIns?: boolean;
   readonly audio?: SenderAudioOptions;
   readonly bind?: UdpAddress;
+  /** The batched native socket when built (`auto`, the default), or node:dgram's. */
+  readonly udp?: UdpDriverChoice;
   readonly bitrateBps: number;
   readonly fps: number;
   readonly durationS: number;
@@ -95,12 +100,16 @@ export interface SenderSummary {
   readonly audio: AudioSendStats | null;
   /** Whether this process's JS thread runs at raised priority (`audio.prioritise`). */
   readonly processScheduling: ProcessScheduling;
+  /** Which UDP driver carried the run. */
+  readonly udp: 'native' | 'dgram';
+  readonly cpu: CpuFigures;
 }
 
 export const AUDIO_STREAM = 0;
 export const VIDEO_STREAM = 1;
 
 export async function runSender(options: SenderOptions): Promise<SenderSummary> {
+  const startCpu = process.cpuUsage();
   const repair = transportRepair(options.log);
   warmUpTransport(options.bitrateBps, repair);
   const connectionOptions: ConnectionOptions = {
@@ -208,8 +217,11 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
         break;
     }
   };
-  const driver = new UdpDriver({
+  const driver = createUdpDriver({
     endpoint: session ?? connection,
+    createPort: udpPortFactory(options.udp ?? 'auto'),
+    mode: session === null ? 'clear' : 'secure',
+    slotBytes: Math.max(2048, connection.config.maxDatagramBytes),
     bind: options.bind ?? { host: options.to.host.includes(':') ? '::' : '0.0.0.0', port: 0 },
     peer: options.to,
     onActivity: () => {
@@ -270,6 +282,8 @@ export async function runSender(options: SenderOptions): Promise<SenderSummary> 
   await driver.close();
   const pictures = pipeline?.stats();
   return {
+    udp: driver.kind,
+    cpu: cpuFigures(startCpu),
     audio: sound,
     processScheduling,
     frames: pipeline !== null ? produced : (options.standIns ?? true) ? total : 0,
