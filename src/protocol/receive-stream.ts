@@ -69,6 +69,20 @@ interface Missing {
 
 const MAX_ASSEMBLIES = 128;
 const FINISHED_RING = 4096;
+/**
+ * The payload view of a datagram, made once per datagram view: drivers and the session hand the
+ * same few views over and over (one per slot and length), so steady traffic makes no object here.
+ */
+const payloads = new WeakMap<Uint8Array, Uint8Array>();
+function payloadOf(datagram: Uint8Array): Uint8Array {
+  let payload = payloads.get(datagram);
+  if (payload === undefined) {
+    payload = datagram.subarray(MEDIA_HEADER_BYTES);
+    payloads.set(datagram, payload);
+  }
+  return payload;
+}
+
 /** Frames (and packets) a stream must fall behind before it counts as a sender that started over. */
 const RESTART_GAP = 1024;
 
@@ -185,11 +199,11 @@ export class ReceiveStream {
       this.stats.duplicates++;
       return null;
     }
-    // Copied byte by byte rather than through a subarray view: no object per packet.
-    const payloadLength = Math.min(datagram.length - MEDIA_HEADER_BYTES, assembly.shardBytes);
+    const payload = payloadOf(datagram);
+    const payloadLength = payload.length;
     const store = assembly.store;
     const at = index * assembly.shardBytes;
-    for (let i = 0; i < payloadLength; i++) store[at + i] = datagram[MEDIA_HEADER_BYTES + i] ?? 0;
+    store.set(payloadLength <= assembly.shardBytes ? payload : payload.subarray(0, assembly.shardBytes), at);
     if (h.type === PacketType.media && payloadLength < assembly.shardBytes) {
       store.fill(0, at + payloadLength, at + assembly.shardBytes);
     }

@@ -73,6 +73,8 @@ export class BatchUdpDriver {
   /** Destination of unnamed datagrams when no fixed peer: the latest source heard. */
   #peerDestination = -1;
   #toText = '';
+  /** The fixed peer as `HOST:PORT`, or '' without one. */
+  readonly #peerText: string;
   #toDestination = -1;
   #oversized = 0;
   #unresolved = 0;
@@ -81,6 +83,7 @@ export class BatchUdpDriver {
     this.#options = options;
     this.#endpoint = options.endpoint;
     this.#clock = options.clock ?? nowMicros;
+    this.#peerText = options.peer === undefined ? '' : formatAddress(options.peer);
     this.#timer = new FlushTimer(() => {
       this.#flush();
     }, this.#clock);
@@ -242,10 +245,8 @@ export class BatchUdpDriver {
 
   #destinationFor(to: string | null | undefined): number {
     if (to === null || to === undefined || to === '') return this.#peerDestination;
-    if (this.#port?.connected === true && this.#options.peer !== undefined) {
-      // Connected to the fixed peer: a datagram named for it needs no address.
-      if (to === formatAddress(this.#options.peer)) return 0;
-    }
+    // Connected to the fixed peer: a datagram named for it needs no address.
+    if (this.#port?.connected === true && to === this.#peerText) return 0;
     if (to !== this.#toText) {
       this.#toText = to;
       this.#toDestination = this.#destination(to);

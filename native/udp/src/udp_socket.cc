@@ -130,6 +130,7 @@ std::unique_ptr<UdpSocket> UdpSocket::Open(const SocketOptions& options, std::st
   s->send_iov_.resize(s->messages_ * kMaxSegments);
   s->send_control_.resize(s->messages_ * kControlBytes);
   s->send_segments_.resize(s->messages_);
+  s->first_slot_.resize(s->messages_);
   return s;
 }
 
@@ -308,6 +309,7 @@ void UdpSocket::Send(const uint8_t* ring, size_t slot_bytes, const int32_t* leng
     h.msg_controllen = used;
     if (used == 0) h.msg_control = nullptr;
     send_segments_[m] = static_cast<uint32_t>(group);
+    first_slot_[m] = static_cast<uint32_t>(i);
     m++;
     i += group;
   }
@@ -353,10 +355,15 @@ void UdpSocket::Send(const uint8_t* ring, size_t slot_bytes, const int32_t* leng
         }
       }
       if (plain_sent > 0) {
+        const bool marked = h.msg_control != nullptr && tos_cmsg_ && tos[first_slot_[first]] != 0;
         if (send_segments_[first] > 1) {
+          // GSO goes first; if the mark turns out to be the cause later, GSO comes back.
           gso_ = false;
+          gso_off_with_mark_ = marked;
         } else {
           tos_cmsg_ = false;
+          if (gso_off_with_mark_) gso_ = true;
+          gso_off_with_mark_ = false;
         }
       }
       first++;

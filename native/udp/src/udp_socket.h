@@ -115,6 +115,10 @@ class UdpSocket {
   std::vector<iovec> send_iov_;
   std::vector<uint8_t> send_control_;
   std::vector<uint32_t> send_segments_;
+  // The send-ring slot each message starts at.
+  std::vector<uint32_t> first_slot_;
+  // GSO was turned off by a refused message that also carried a DSCP mark.
+  bool gso_off_with_mark_ = false;
 };
 
 }  // namespace doorway::udp
