@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadSiteConfig } from '../src/config/index.js';
@@ -51,6 +51,8 @@ describe('doorway doctor', () => {
     assert.equal(report.ok, true, formatReport(report));
     assert.equal(check(report.checks, 'addon video').verdict, 'ok');
     assert.match(check(report.checks, 'addon video').detail, /libavcodec \d+\.\d+\.\d+/);
+    assert.equal(check(report.checks, 'addon udp').verdict, 'ok');
+    assert.match(check(report.checks, 'addon udp').detail, /(no )?GSO, (no )?GRO; receive buffer \d+ KiB/);
     assert.equal(check(report.checks, 'sound').verdict, 'info');
     assert.match(formatReport(report), /verdict: ready\n$/);
   });
@@ -88,6 +90,20 @@ describe('doorway doctor', () => {
     assert.match(check(report.checks, 'sound').detail, /HDA-Intel/);
     assert.equal(check(report.checks, 'nvidia driver').verdict, 'ok');
     assert.equal(check(report.checks, 'libcuda.so.1').verdict, 'ok');
+  });
+
+  it('warns, and names the fallback, when the build has no batched UDP port', async () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'build', 'manifest.json'), 'utf8')) as {
+      addons: Record<string, unknown>;
+    };
+    delete manifest.addons.udp;
+    const file = join(tmp.dir, 'no-udp.json');
+    writeFileSync(file, JSON.stringify(manifest));
+    const report = await runDoctor(base({ manifestFile: file, roots: fakeRoots('no-udp', {}) }));
+    assert.equal(report.ok, true, formatReport(report));
+    const udp = check(report.checks, 'addon udp');
+    assert.equal(udp.verdict, 'warn');
+    assert.match(udp.detail, /udp.*: the links fall back to node:dgram$/);
   });
 
   it('fails a missing build with what to do about it', async () => {

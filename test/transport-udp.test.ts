@@ -38,19 +38,27 @@ interface Report {
     rejectedReplay: number;
     rejectedMalformed: number;
   };
+  udp: { driver: 'native' | 'dgram'; droppedBeforeJs: Record<string, number> | null };
 }
 
 /** Keys for both ends, made once: `doorway keygen` as a person would run it. */
 const sender = writeKeyPair(join(tmp.dir, 'sender-keys'));
 const receiver = writeKeyPair(join(tmp.dir, 'receiver-keys'));
 
-async function run(name: string, relayKnobs: string[] | null, encrypted: boolean): Promise<Report> {
+async function run(
+  name: string,
+  relayKnobs: string[] | null,
+  encrypted: boolean,
+  udp: 'auto' | 'dgram' = 'auto',
+): Promise<Report> {
   const recvPort = await freePort();
   const report = join(tmp.dir, `${name}.json`);
   const frames = join(tmp.dir, `${name}.frames.jsonl`);
   const recv = startCli([
     'recv',
     '--no-decode',
+    '--udp',
+    udp,
     ...(encrypted ? ['--key', receiver.privateKeyFile, '--peer-key', sender.publicKeyFile] : ['--insecure']),
     '--listen',
     `127.0.0.1:${recvPort}`,
@@ -83,6 +91,8 @@ async function run(name: string, relayKnobs: string[] | null, encrypted: boolean
   await listening(recv);
   const send = startCli([
     'send',
+    '--udp',
+    udp,
     '--source',
     'frames',
     ...(encrypted ? ['--key', sender.privateKeyFile, '--peer-key', receiver.publicKey] : ['--insecure']),
@@ -126,6 +136,17 @@ describe('doorway send → doorway recv over UDP', () => {
     assert.ok(r.transport.rttMs > 0);
     assert.equal(r.security.handshakes, 1, 'one handshake, then media under its keys');
     assert.equal(r.security.rejectedAuth + r.security.rejectedReplay + r.security.rejectedMalformed, 0);
+    assert.equal(r.udp.driver, 'native', 'the batched native port when the tree has it');
+    assert.deepEqual(Object.values(r.udp.droppedBeforeJs ?? { missing: 1 }), [0, 0, 0, 0, 0, 0]);
+  });
+
+  it('delivers the same through node:dgram when asked (--udp dgram)', async () => {
+    const r = await run('dgram', null, true, 'dgram');
+    assert.equal(r.udp.driver, 'dgram');
+    assert.equal(r.udp.droppedBeforeJs, null);
+    assert.equal(r.frames.corrupt, 0);
+    assert.ok(r.frames.received >= 118, `${r.frames.received} received`);
+    assert.equal(r.security.handshakes, 1);
   });
 
   it('recovers 3 % loss through the doorway netsim relay', async () => {
@@ -141,6 +162,10 @@ describe('doorway send → doorway recv over UDP', () => {
     const cases: [string[], RegExp][] = [
       [['send', '--insecure', '--to', '127.0.0.1:9', '--bitrate', 'fast'], /--bitrate 'fast' is not a rate/],
       [['send', '--insecure', '--to', 'nowhere'], /--to 'nowhere' is not HOST:PORT/],
+      [
+        ['send', '--insecure', '--to', '127.0.0.1:9', '--udp', 'fast'],
+        /--udp 'fast' is not auto, native or dgram/,
+      ],
       [['send', '--to', '127.0.0.1:9'], /--key FILE and --peer-key KEY are required/],
       [['recv', '--listen', '127.0.0.1:0', '--insecure', '--key', 'k'], /--insecure cannot be combined/],
       [

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import type { SiteConfig } from '../config/index.js';
 import { DoorwayError } from '../errors/index.js';
 import { checkPrivateKeyFile, publicKeyOfFile } from '../keys/index.js';
-import { AudioAddon, VideoAddon, type ProbeResult } from '../media/index.js';
+import { AudioAddon, loadUdpAddon, VideoAddon, type ProbeResult } from '../media/index.js';
 import { readManifest, type BuildManifest, type Feature } from '../profiles/index.js';
 import { checkPeer } from './peer.js';
 import {
@@ -66,6 +66,35 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   return { checks, ok: checks.every((c) => c.verdict !== 'fail') };
 }
 
+/**
+ * The batched UDP port the links run on: it loads and opens a socket on loopback, and says which
+ * of GSO and GRO this kernel gave it and how big a receive buffer. Without it the links fall back
+ * to node:dgram: working, but with a JS object per datagram and no filter before JS.
+ */
+function udpCheck(manifest: BuildManifest, appRoot: string): Check {
+  try {
+    const port = loadUdpAddon(manifest, appRoot).createPort(
+      { bindHost: '127.0.0.1', bindPort: 0, mode: 'secure', receiveBufferBytes: 4 * 1024 * 1024 },
+      () => undefined,
+    );
+    const stats = port.stats();
+    port.close();
+    const offload = [stats.gso ? 'GSO' : 'no GSO', port.gro ? 'GRO' : 'no GRO'].join(', ');
+    const buffer = Math.round((stats.receiveBufferBytes ?? 0) / 1024);
+    return {
+      item: 'addon udp',
+      verdict: 'ok',
+      detail: `batched socket opens; ${offload}; receive buffer ${buffer} KiB`,
+    };
+  } catch (err) {
+    return {
+      item: 'addon udp',
+      verdict: 'warn',
+      detail: `${messageOf(err)}: the links fall back to node:dgram`,
+    };
+  }
+}
+
 /** What this machine and the site's files say, synchronously: nothing here waits on the network. */
 function localChecks(options: DoctorOptions): Check[] {
   const checks: Check[] = [];
@@ -117,6 +146,7 @@ function localChecks(options: DoctorOptions): Check[] {
     }
   }
 
+  if (manifest !== null) checks.push(udpCheck(manifest, options.appRoot));
   if (video !== null) checks.push(...codecChecks(video, site));
   if (video?.features.includes('cuda') === true) checks.push(cudaCheck(video, site));
   checks.push(...cameraChecks(video, roots, site));

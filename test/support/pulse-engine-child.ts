@@ -85,7 +85,9 @@ const engine = addon.createEngine(
         }
         heardBlocks++;
       }
-      for (let q = e.queued; q < config.depth && queueNext(); q++);
+      // Topped up from the queue's depth now, not the event's: events a late turn delivers
+      // together each carry the depth of their own moment, and feeding to each would overfill.
+      for (let q = engine.stats().queuedPlayback; q < config.depth && queueNext(); q++);
       if (blocks % 10 === 0) say({ kind: 'blocks', blocks, deviceXruns: engine.stats().deviceXruns });
     } else if (e.kind === 'lost' || e.kind === 'reacquired') {
       say({ kind: e.kind, detail: e.detail, blocks });
