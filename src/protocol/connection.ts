@@ -64,6 +64,8 @@ export class Connection {
   readonly #send = new Map<number, SendStream>();
   readonly #recv = new Map<number, ReceiveStream>();
   readonly #jitter = new Map<number, VideoJitterBuffer<CompletedFrame>>();
+  /** The receive streams' ids in order: the per-timeout loops walk it (an array's iterator is optimized away; a Map's is not). */
+  readonly #recvIds: number[] = [];
   readonly #pacer: Pacer;
   readonly #clock = new ClockSync();
   readonly #delayEstimator: DelayBasedEstimator;
@@ -104,6 +106,7 @@ export class Connection {
     for (const spec of this.config.streams) {
       this.#send.set(spec.id, new SendStream(spec, this.config, repair));
       this.#recv.set(spec.id, new ReceiveStream(spec, this.config, repair, this.#pool));
+      this.#recvIds.push(spec.id);
       if (spec.kind === 'video') this.#jitter.set(spec.id, this.#newJitterBuffer());
     }
     this.#lossRate = this.config.fecInitialLoss;
@@ -192,7 +195,9 @@ export class Connection {
       this.#queueControl((w) => w.ping(++this.#pingId, now));
     }
     const rtt = this.#rtt();
-    for (const [id, stream] of this.#recv) {
+    for (const id of this.#recvIds) {
+      const stream = this.#recv.get(id);
+      if (stream === undefined) continue;
       this.#expired.length = 0;
       stream.expire(now, this.#expired);
       const jb = this.#jitter.get(id);
@@ -259,8 +264,11 @@ export class Connection {
     const feedback = this.#lossController.pollTimeout();
     if (feedback !== null) next = Math.min(next, feedback);
     const rtt = this.#rtt();
-    for (const stream of this.#recv.values()) next = Math.min(next, stream.nextTimeout(rtt));
-    for (const [id, jb] of this.#jitter) {
+    for (const id of this.#recvIds) {
+      const stream = this.#recv.get(id);
+      if (stream !== undefined) next = Math.min(next, stream.nextTimeout(rtt));
+      const jb = this.#jitter.get(id);
+      if (jb === undefined) continue;
       const t = jb.pollTimeout();
       if (t !== null) next = Math.min(next, t);
       const asked = this.#lastKeyframeRequest.get(id);

@@ -118,6 +118,37 @@ export class ReceiveStream {
   #reportHighest = -1;
   #reportOriginals = 0;
   #reportBytes = 0;
+  /*
+   * The scans of the assembly and missing maps run per timeout and per poll: they go through
+   * Map.forEach with callbacks made once, reading and writing these fields, so that no iterator,
+   * entry pair or closure is made per call.
+   */
+  #scanNow = 0;
+  #scanRtt = 0;
+  #scanResend = 0;
+  #scanNext = Infinity;
+  #scanOut: number[] = [];
+  readonly #expireAssembly = (a: Assembly): void => {
+    if (a.deadline <= this.#scanNow) {
+      this.#scanOut.push(a.frameId);
+      this.#finish(a, false);
+      this.stats.framesGivenUp++;
+    }
+  };
+  readonly #expireMissing = (m: Missing, seq: number): void => {
+    if (m.deadline <= this.#scanNow) {
+      this.#missing.delete(seq);
+      this.stats.lost++;
+    }
+  };
+  readonly #earliestAssembly = (a: Assembly): void => {
+    if (a.deadline < this.#scanNext) this.#scanNext = a.deadline;
+  };
+  readonly #earliestMissing = (m: Missing): void => {
+    const due = m.nacks === 0 ? m.detectedAt + this.#config.nackDelayUs : m.nackedAt + this.#scanResend;
+    const at = due + this.#scanRtt > m.deadline ? m.deadline : due;
+    if (at < this.#scanNext) this.#scanNext = at;
+  };
 
   constructor(spec: StreamSpec, config: ConnectionConfig, coder: RepairCoder, pool: FramePool) {
     this.spec = spec;
@@ -215,19 +246,11 @@ export class ReceiveStream {
 
   /** Frames whose deadline has passed unfinished: given up, their losses forgotten. */
   expire(now: number, out: number[]): void {
-    for (const assembly of this.#assemblies.values()) {
-      if (assembly.deadline <= now) {
-        out.push(assembly.frameId);
-        this.#finish(assembly, false);
-        this.stats.framesGivenUp++;
-      }
-    }
-    for (const [seq, missing] of this.#missing) {
-      if (missing.deadline <= now) {
-        this.#missing.delete(seq);
-        this.stats.lost++;
-      }
-    }
+    this.#scanNow = now;
+    this.#scanOut = out;
+    // Deleting the entry being visited is allowed during Map.forEach.
+    if (this.#assemblies.size > 0) this.#assemblies.forEach(this.#expireAssembly);
+    if (this.#missing.size > 0) this.#missing.forEach(this.#expireMissing);
   }
 
   /**
@@ -235,6 +258,7 @@ export class ReceiveStream {
    * the last RTT, and able to arrive (now + RTT) before their frame's deadline.
    */
   collectNacks(now: number, rttUs: number, out: NackRange[]): void {
+    if (this.#missing.size === 0) return;
     const resend = Math.max(rttUs * 1.25, 2_000);
     let open: NackRange | null = null;
     for (const [seq, m] of this.#missing) {
@@ -254,14 +278,14 @@ export class ReceiveStream {
 
   /** When a NACK, a give-up or a loss expiry may next be due, or Infinity. */
   nextTimeout(rttUs: number): number {
-    let next = Infinity;
-    for (const a of this.#assemblies.values()) next = Math.min(next, a.deadline);
-    const resend = Math.max(rttUs * 1.25, 2_000);
-    for (const m of this.#missing.values()) {
-      const due = m.nacks === 0 ? m.detectedAt + this.#config.nackDelayUs : m.nackedAt + resend;
-      next = Math.min(next, due + rttUs > m.deadline ? m.deadline : due);
+    this.#scanNext = Infinity;
+    if (this.#assemblies.size > 0) this.#assemblies.forEach(this.#earliestAssembly);
+    if (this.#missing.size > 0) {
+      this.#scanRtt = rttUs;
+      this.#scanResend = Math.max(rttUs * 1.25, 2_000);
+      this.#missing.forEach(this.#earliestMissing);
     }
-    return next;
+    return this.#scanNext;
   }
 
   /** Loss since the previous call (0..1), bytes received since then; resets the interval. */
