@@ -455,4 +455,31 @@ describe('native UDP port on loopback', () => {
     if (gso) assert.ok(tx.stats().gsoMessages >= 2, 'and the good run went as a GSO message');
     assert.equal(tx.stats().sendErrors, 5);
   });
+
+  it('keeps receiving after the kernel reports the peer unreachable (a peer not up yet)', async () => {
+    // A port no one listens on, for the peer that will come up there.
+    const away = await dgramSocket();
+    const peerPort = away.address().port;
+    await new Promise<void>((resolve) =>
+      away.close(() => {
+        resolve();
+      }),
+    );
+    const rx = receiver({ peerHost: '127.0.0.1', peerPort });
+    put(rx.port, 0, control(1));
+    assert.equal(rx.port.send(1), 1);
+    // The ICMP port unreachable comes back as an error pending on the socket: the loop's poll
+    // reports it (libuv then stops that poll), and the port reads it as a lost send.
+    await until(() => rx.port.stats().sendErrors >= 1, 'the unreachable peer reported');
+    const peer = createSocket('udp4');
+    open.push({ close: () => peer.close() });
+    await new Promise<void>((resolve) => peer.bind(peerPort, '127.0.0.1', resolve));
+    await sendFrom(peer, control(2), rx.address);
+    await until(() => rx.got.length >= 1, 'the datagram from the peer once it is up');
+    assert.deepEqual(
+      rx.got.map((r) => seqOf(r.bytes)),
+      [2],
+    );
+    assert.equal(rx.port.stats().receiveErrors, 0);
+  });
 });

@@ -2,24 +2,21 @@
 // the first look at each (datagram_filter.cc) done here, so that one JS call carries a whole batch
 // of datagrams that could be doorway traffic and garbage never reaches JS at all. JS sees the
 // rings as ArrayBuffers this object allocated once: views into them, never a Buffer per datagram.
-// The socket is read and written on the event loop's thread. A small watcher thread only waits
-// for it to become readable and then wakes the loop once (a thread-safe function), and waits
-// again only after the loop has drained it: one wake per batch, never one per datagram. (A libuv
-// poll would save the thread hop but needs libuv's headers, which Node-API does not ship.)
+// The socket is read and written on the event loop's thread and watched by the loop itself (a
+// libuv poll on its descriptor): the loop wakes once per readable batch, with no thread between
+// the kernel and JS. libuv's header comes from Node's own include directory (see CMakeLists.txt),
+// so the handle matches the libuv inside the node binary that runs it.
 #include <errno.h>
 #include <napi.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <array>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+
+#include DOORWAY_UV_H
 
 #include "datagram_filter.h"
 #include "mac1.h"
@@ -147,13 +144,18 @@ class JsDatagramFilter : public Napi::ObjectWrap<JsDatagramFilter> {
 };
 
 class UdpPort;
-// The wake function's context. It outlives the port when the port is destroyed first (a process
-// exiting without close()): the port then clears `port`, and the finalizer frees this alone.
-struct WakeState {
+// The loop's poll on the socket, apart from the port: libuv owns it until its close callback, which
+// may come after the port is gone (the port then clears `port`). While it exists, an async cleanup
+// hook holds a worker's (or the main) environment open, so Node does not unload this addon's code
+// while the loop still has a close callback to run in it.
+struct PollState {
+  uv_poll_t handle;
   UdpPort* port;
+  napi_async_cleanup_hook_handle cleanup;
 };
-void OnUdpWake(Napi::Env env, Napi::Function unused, WakeState* state, int* data);
-using Wake = Napi::TypedThreadSafeFunction<WakeState, int, &OnUdpWake>;
+void OnUdpReadable(uv_poll_t* handle, int status, int events);
+void OnUdpPollClosed(uv_handle_t* handle);
+void OnUdpEnvironmentCleanup(napi_async_cleanup_hook_handle hook, void* arg);
 
 class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
  public:
@@ -251,7 +253,8 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
   }
 
   ~UdpPort() override {
-    if (wake_state_ != nullptr) wake_state_->port = nullptr;
+    // Only at environment teardown (a watched port holds a reference to itself), by which time
+    // the cleanup hook has closed the poll; Shutdown covers any other order.
     Shutdown();
   }
 
@@ -275,55 +278,46 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!socket_) throw Napi::Error::New(env, "udp: start on a closed port");
-    if (watching_) return env.Undefined();
-    stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd_ < 0) throw Napi::Error::New(env, std::string("udp: eventfd: ") + strerror(errno));
-    wake_state_ = new WakeState{this};
-    wake_ = Wake::New(env, "doorway:udp", 0, 1, wake_state_, &UdpPort::OnWakeReleased,
-                      static_cast<int*>(nullptr));
+    if (poll_ != nullptr) return env.Undefined();
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+      throw Napi::Error::New(env, "udp: no event loop to watch the socket on");
+    }
+    auto state = std::make_unique<PollState>();
+    state->port = this;
+    state->cleanup = nullptr;
+    int r = uv_poll_init(loop, &state->handle, socket_->fd());
+    if (r != 0) throw Napi::Error::New(env, std::string("udp: uv_poll_init: ") + uv_strerror(r));
+    state->handle.data = state.get();
+    r = uv_poll_start(&state->handle, UV_READABLE, &OnUdpReadable);
+    if (r == 0) {
+      r = napi_add_async_cleanup_hook(env, &OnUdpEnvironmentCleanup, state.get(),
+                                      &state->cleanup) == napi_ok
+              ? 0
+              : UV_ENOMEM;
+    }
+    poll_ = state.release();
+    if (r != 0) {
+      ClosePoll();
+      throw Napi::Error::New(env, std::string("udp: watching the socket: ") + uv_strerror(r));
+    }
     // The port lives while it is watched: JS may drop its last reference and still get batches.
-    // The reference is given back when the wake function is gone (OnWakeReleased).
     Ref();
-    watching_ = true;
-    draining_ = false;
-    stopping_ = false;
-    watcher_ = std::thread([this] { Watch(); });
+    referenced_ = true;
     return env.Undefined();
   }
 
-  // The watcher thread: poll until readable, wake the loop, wait until it has drained the socket.
-  void Watch() {
-    pollfd fds[2] = {{socket_fd_(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    while (true) {
-      const int r = poll(fds, 2, -1);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (fds[1].revents != 0) break;
-      if ((fds[0].revents & (POLLIN | POLLERR)) == 0) continue;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (stopping_) break;
-        draining_ = true;
-      }
-      if (wake_.NonBlockingCall(static_cast<int*>(nullptr)) != napi_ok) break;
-      std::unique_lock<std::mutex> lock(mutex_);
-      drained_.wait(lock, [this] { return !draining_ || stopping_; });
-      if (stopping_) break;
-    }
-  }
+  friend void OnUdpReadable(uv_poll_t* handle, int status, int events);
+  friend void OnUdpEnvironmentCleanup(napi_async_cleanup_hook_handle hook, void* arg);
 
-  int socket_fd_() const { return socket_ ? socket_->fd() : -1; }
-
-  friend void OnUdpWake(Napi::Env env, Napi::Function unused, WakeState* state, int* data);
-
-  static void OnWakeReleased(Napi::Env /*env*/, int* /*unused*/, WakeState* state) {
-    UdpPort* port = state->port;
-    delete state;
-    if (port == nullptr) return;
-    port->wake_state_ = nullptr;
-    port->Unref();
+  // Stops watching: the poll leaves the loop now and its memory goes at its close callback.
+  void ClosePoll() {
+    if (poll_ == nullptr) return;
+    PollState* state = poll_;
+    poll_ = nullptr;
+    state->port = nullptr;
+    uv_poll_stop(&state->handle);
+    uv_close(reinterpret_cast<uv_handle_t*>(&state->handle), &OnUdpPollClosed);
   }
 
   void Drain() {
@@ -346,11 +340,20 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
       batches_++;
       if (passed_ > 0) {
         delivered_ += passed_;
-        try {
-          on_batch_.Call(Value(), {Napi::Number::New(env, static_cast<double>(passed_))});
-        } catch (const Napi::Error& e) {
-          // What JS threw from its batch handler is its uncaught exception, as for any callback.
-          e.ThrowAsJavaScriptException();
+        // The C call, not Napi's MakeCallback: when the handler ends a worker (process.exit in
+        // it), the pending "exception" is the termination, and no Error may be made for it.
+        napi_value argv[1] = {Napi::Number::New(env, static_cast<double>(passed_))};
+        napi_value result = nullptr;
+        if (napi_make_callback(env, *async_context_, Value(), on_batch_.Value(), 1, argv,
+                               &result) != napi_ok) {
+          napi_value thrown = nullptr;
+          napi_valuetype type = napi_undefined;
+          if (napi_get_and_clear_last_exception(env, &thrown) == napi_ok && thrown != nullptr &&
+              napi_typeof(env, thrown, &type) == napi_ok && type != napi_undefined) {
+            // What JS threw from its batch handler is its uncaught exception, as for any
+            // callback the loop makes.
+            napi_fatal_exception(env, thrown);
+          }
           return;
         }
       }
@@ -470,40 +473,21 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
     return info.Env().Undefined();
   }
 
-  // Stops the watcher (joined before the socket closes), gives the wake function back and closes
-  // the socket. Safe to call twice, and from inside a batch handler.
+  // Stops watching and closes the socket (after the poll has left the loop). Safe to call twice,
+  // and from inside a batch handler.
   void Shutdown() {
-    if (watching_) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stopping_ = true;
-      }
-      const uint64_t one = 1;
-      if (write(stop_fd_, &one, sizeof(one)) < 0) {
-        // The eventfd cannot be full with one write; stopping_ alone ends the wait.
-      }
-      drained_.notify_one();
-      watcher_.join();
-      // Unless the wake function is already gone (the environment tearing down first).
-      if (wake_state_ != nullptr) wake_.Abort();
-      close(stop_fd_);
-      stop_fd_ = -1;
-      watching_ = false;
+    ClosePoll();
+    if (referenced_) {
+      referenced_ = false;
+      Unref();
     }
     socket_.reset();
   }
 
   std::unique_ptr<UdpSocket> socket_;
   DatagramFilter filter_;
-  Wake wake_;
-  WakeState* wake_state_ = nullptr;
-  std::thread watcher_;
-  std::mutex mutex_;
-  std::condition_variable drained_;
-  bool draining_ = false;
-  bool stopping_ = false;
-  bool watching_ = false;
-  int stop_fd_ = -1;
+  PollState* poll_ = nullptr;
+  bool referenced_ = false;
   Napi::FunctionReference on_batch_;
   Napi::Reference<Napi::Array> buffers_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
@@ -534,16 +518,40 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
   uint32_t next_id_ = 1;
 };
 
-// On the loop's thread, once per readable wake: drain, then let the watcher wait again.
-void OnUdpWake(Napi::Env env, Napi::Function /*unused*/, WakeState* state, int* /*unused*/) {
-  UdpPort* port = state == nullptr ? nullptr : state->port;
-  if (env == nullptr || port == nullptr) return;
+// On the loop's thread, once per readable batch (level-triggered: what one wake leaves in the
+// socket wakes the loop again after its timers have had their turn).
+void OnUdpReadable(uv_poll_t* handle, int status, int /*events*/) {
+  auto* state = static_cast<PollState*>(handle->data);
+  UdpPort* port = state->port;
+  if (port == nullptr) return;
   port->Drain();
-  {
-    std::lock_guard<std::mutex> lock(port->mutex_);
-    port->draining_ = false;
+  if (status < 0 && state->port != nullptr) {
+    // libuv stops a poll that reports POLLERR. On this UDP socket that is the kernel's error for
+    // an earlier send (an ICMP port or host unreachable, while the peer is away), pending until
+    // the next read: the drain above has read it (a lost send), so the watch goes on.
+    const int r = uv_poll_start(handle, UV_READABLE, &OnUdpReadable);
+    if (r != 0) port->receive_errors_++;
   }
-  port->drained_.notify_one();
+}
+
+void OnUdpPollClosed(uv_handle_t* handle) {
+  auto* state = static_cast<PollState*>(handle->data);
+  // Unregisters the hook, or, when the environment is tearing down, tells it this port is done.
+  if (state->cleanup != nullptr) napi_remove_async_cleanup_hook(state->cleanup);
+  delete state;
+}
+
+// The environment (a worker's, or the main one at exit) is going away with the port still watched:
+// close the poll and let the environment finish once the loop has run its close callback. No JS
+// here.
+void OnUdpEnvironmentCleanup(napi_async_cleanup_hook_handle /*hook*/, void* arg) {
+  auto* state = static_cast<PollState*>(arg);
+  UdpPort* port = state->port;
+  if (port == nullptr) return;  // Closed already: its close callback is on its way.
+  port->ClosePoll();
+  port->socket_.reset();
+  // Every reference is finalized with the environment; none is given back during teardown.
+  port->referenced_ = false;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
