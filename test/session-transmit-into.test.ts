@@ -289,6 +289,11 @@ describe('SecureSession.pollTransmitInto', () => {
     // The responder, which never initiates here, has no pending index: it holds the next keys from
     // its response until the initiator confirms them, and then they are current.
     assert.deepEqual(indicesOf(reports.b), [[], [r1], [r1], [r1, r2], [r2, r1], [r2, r3, r1], [r3, r2]]);
+    // Every index a side chose is below 2^31: read back from each sealed packet it is a small
+    // integer, not a heap number.
+    for (const index of [i1, i2, i3, r1, r2, r3]) {
+      assert.ok(Number.isInteger(index) && index >= 0 && index < 2 ** 31, `index ${index}`);
+    }
     // Each report comes when its handshake message is made or handled, not later: the pending
     // index as the initiation leaves, the keys when the response (or, at the responder, the
     // initiation and then the confirming keepalive) arrives.

@@ -68,7 +68,10 @@ export class WindowedMin {
 
   update(t: number, key: number, a = 0, b = 0): void {
     const win = this.#window;
-    if (this.#empty || key <= this.#get(0, KEY) || t - this.#get(2, T) > win) {
+    // Read straight from the array, not through #get: a time read back out of a call is a heap
+    // number (16 bytes of JS heap each, measured per received packet); read here it stays a double.
+    const s = this.#s;
+    if (this.#empty || key <= (s[KEY] ?? NaN) || t - (s[2 * SLOT + T] ?? NaN) > win) {
       // A new overall best, or nothing left in the window: forget the rest.
       this.#set(0, t, key, a, b);
       this.#copy(1, 0);
@@ -76,27 +79,27 @@ export class WindowedMin {
       this.#empty = false;
       return;
     }
-    if (key <= this.#get(1, KEY)) {
+    if (key <= (s[SLOT + KEY] ?? NaN)) {
       this.#set(1, t, key, a, b);
       this.#copy(2, 1);
-    } else if (key <= this.#get(2, KEY)) {
+    } else if (key <= (s[2 * SLOT + KEY] ?? NaN)) {
       this.#set(2, t, key, a, b);
     }
-    const dt = t - this.#get(0, T);
+    const dt = t - (s[T] ?? NaN);
     if (dt > win) {
       // The best has aged out: promote the sub-window choices (twice if the second one has too).
       this.#copy(0, 1);
       this.#copy(1, 2);
       this.#set(2, t, key, a, b);
-      if (t - this.#get(0, T) > win) {
+      if (t - (s[T] ?? NaN) > win) {
         this.#copy(0, 1);
         this.#copy(1, 2);
       }
-    } else if (this.#get(1, T) === this.#get(0, T) && dt > win / 4) {
+    } else if (s[SLOT + T] === s[T] && dt > win / 4) {
       // A quarter of the window without a new best: take a second choice from the second quarter.
       this.#set(1, t, key, a, b);
       this.#copy(2, 1);
-    } else if (this.#get(2, T) === this.#get(1, T) && dt > win / 2) {
+    } else if (s[2 * SLOT + T] === s[SLOT + T] && dt > win / 2) {
       // Half the window without one: take a third choice from the last half.
       this.#set(2, t, key, a, b);
     }

@@ -548,7 +548,11 @@ export class SecureSession {
 
   #freshIndex(): number {
     for (;;) {
-      const index = readU32(this.#randomBytes(4), 0);
+      // 31 random bits: an index below 2^31 is read back from every sealed packet as a small
+      // integer, where one above it is a heap number (16 bytes of JS heap per packet, measured).
+      // The index is a lookup key, not a secret; 2^31 values still make a collision with the
+      // three or four live ones negligible, and the loop below rules it out.
+      const index = readU32(this.#randomBytes(4), 0) & 0x7fff_ffff;
       const taken = [this.#current, this.#next, this.#previous].some((k) => k?.localIndex === index);
       if (!taken && this.#pending?.localIndex !== index) return index;
     }
