@@ -95,7 +95,10 @@ export class Connection {
   #lossRate: number;
   #peerDeadlineUs: number;
   #targetBps: number;
-  #lastSendUs: number | null = null;
+  // NaN until the first packet, not null: a field that has held null keeps each double stored in
+  // it as a new heap number (one per received packet, measured); one that only holds numbers
+  // updates its number in place.
+  #lastSendUs = Number.NaN;
   #lastSendUnwrapped = 0;
   #toLocal = (peerUs: number): number => this.#clock.toLocal(micros(Math.round(peerUs))) ?? peerUs;
 
@@ -357,7 +360,7 @@ export class Connection {
 
   /** The 32-bit send time extended by its distance from the previous one. */
   #unwrapSendTime(sendUs32: number): number {
-    if (this.#lastSendUs === null) {
+    if (Number.isNaN(this.#lastSendUs)) {
       this.#lastSendUs = sendUs32;
       this.#lastSendUnwrapped = sendUs32;
       return sendUs32;

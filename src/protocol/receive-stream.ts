@@ -113,7 +113,9 @@ export class ReceiveStream {
   readonly #shards: Uint8Array[] = [];
   #highestSeq = -1;
   #highestFrame = -1;
-  #lastTransit: number | null = null;
+  // NaN until the first original packet, not null: see Connection's #lastSendUs (a field that has
+  // held null makes a heap number of every double stored in it).
+  #lastTransit = Number.NaN;
   // Counters since the last receiver report.
   #reportHighest = -1;
   #reportOriginals = 0;
@@ -408,7 +410,7 @@ export class ReceiveStream {
   /** RFC 3550 interarrival jitter from the send times the sender stamps. */
   #updateJitter(now: number, sendUs32: number): void {
     const transit = now - sendUs32;
-    if (this.#lastTransit !== null) {
+    if (!Number.isNaN(this.#lastTransit)) {
       let d = transit - this.#lastTransit;
       // The send time wraps at 2^32 µs; a wrap shows up as a jump of about that size.
       if (d > 2 ** 31) d -= 2 ** 32;
