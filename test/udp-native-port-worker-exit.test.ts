@@ -1,6 +1,7 @@
 /**
  * Scenario: native UDP ports watched by the event loops of worker threads that end: with the port
- * still open, just after closing it, and terminated from outside, one at a time and two at once.
+ * still open, just after closing it, terminated from outside, and by an exception thrown from the
+ * batch handler (which reaches the worker as its uncaught exception), one at a time and two at once.
  * Each worker's environment waits for its port's poll to close before it goes, so the process
  * survives and the main thread's own port still works (test/support/udp-port-worker-child.ts).
  */
@@ -19,7 +20,7 @@ it('outlives worker threads that end while they own watched ports', () => {
   assert.equal(child.signal, null, `the child died of ${child.signal ?? ''}: ${child.stderr}`);
   assert.equal(child.status, 0, child.stderr);
   const result = JSON.parse(child.stdout.trim()) as {
-    workers: { mode: string; received: number; length: number; exitCode: number }[];
+    workers: { mode: string; received: number; length: number; exitCode: number; error: string }[];
     mainLength: number;
   };
   assert.deepEqual(
@@ -28,12 +29,18 @@ it('outlives worker threads that end while they own watched ports', () => {
       ['open', 1, 100],
       ['closed', 1, 101],
       ['terminated', 1, 102],
+      ['throws', 1, 103],
       ['open', 1, 110],
       ['terminated', 1, 111],
     ],
   );
   for (const w of result.workers) {
-    assert.equal(w.exitCode, w.mode === 'terminated' ? 1 : 0, `${w.mode} worker's exit code`);
+    assert.equal(
+      w.exitCode,
+      w.mode === 'open' || w.mode === 'closed' ? 0 : 1,
+      `${w.mode} worker's exit code`,
+    );
+    assert.equal(w.error, w.mode === 'throws' ? 'the batch handler threw' : '', `${w.mode} worker's error`);
   }
   assert.equal(result.mainLength, 120);
 });

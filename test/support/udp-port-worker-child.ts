@@ -7,8 +7,9 @@
  * The main thread loads the addon only after the workers are gone (it sends with node:dgram), so
  * each worker's environment is the addon's only user and unloading it would unmap its code.
  * Each worker opens a port, receives one datagram from the main thread, and then, as its mode
- * says: ends with the port still watched ('open'), closes it and ends at once ('closed'), or is
- * terminated from outside while watching ('terminated'). The main thread prints one JSON line:
+ * says: ends with the port still watched ('open'), closes it and ends at once ('closed'), is
+ * terminated from outside while watching ('terminated'), or throws from the batch handler, which
+ * must reach the worker as its uncaught exception ('throws'). The main thread prints one JSON line:
  * what each worker received and how it ended, and that its own port still works afterwards.
  */
 import { createSocket } from 'node:dgram';
@@ -20,7 +21,7 @@ import { readManifest } from '../../src/profiles/index.js';
 import type { BatchPort } from '../../src/udp/index.js';
 import { REPO } from './tree.js';
 
-type Mode = 'open' | 'closed' | 'terminated';
+type Mode = 'open' | 'closed' | 'terminated' | 'throws';
 const loadUdp = () => loadUdpAddon(readManifest(join(REPO, 'build', 'manifest.json')), REPO);
 
 const receiverPort = (onCount: (count: number, port: BatchPort) => void): BatchPort => {
@@ -42,6 +43,7 @@ if (!isMainThread) {
   const mode = workerData as Mode;
   const port = receiverPort((count, p) => {
     parentPort?.postMessage({ received: count, length: p.receiveLengths[0] });
+    if (mode === 'throws') throw new Error('the batch handler threw');
     if (mode === 'closed') {
       p.close();
       process.exit(0);
@@ -52,25 +54,30 @@ if (!isMainThread) {
   parentPort?.postMessage({ listening: port.stats().localPort ?? 0 });
 } else {
   const runWorker = (mode: Mode, length: number) =>
-    new Promise<{ mode: Mode; received: number; length: number; exitCode: number }>((resolve, reject) => {
-      const worker = new Worker(new URL(import.meta.url), { workerData: mode });
-      let received = 0;
-      let gotLength = 0;
-      worker.on('message', (m: { listening?: number; received?: number; length?: number }) => {
-        if (m.listening !== undefined) sendOne(m.listening, length);
-        if (m.received !== undefined) {
-          received = m.received;
-          gotLength = m.length ?? 0;
-          if (mode === 'terminated') void worker.terminate();
-        }
-      });
-      worker.on('error', reject);
-      worker.on('exit', (exitCode) => {
-        resolve({ mode, received, length: gotLength, exitCode });
-      });
-    });
+    new Promise<{ mode: Mode; received: number; length: number; exitCode: number; error: string }>(
+      (resolve) => {
+        const worker = new Worker(new URL(import.meta.url), { workerData: mode });
+        let received = 0;
+        let gotLength = 0;
+        let error = '';
+        worker.on('message', (m: { listening?: number; received?: number; length?: number }) => {
+          if (m.listening !== undefined) sendOne(m.listening, length);
+          if (m.received !== undefined) {
+            received = m.received;
+            gotLength = m.length ?? 0;
+            if (mode === 'terminated') void worker.terminate();
+          }
+        });
+        worker.on('error', (err) => {
+          error = err.message;
+        });
+        worker.on('exit', (exitCode) => {
+          resolve({ mode, received, length: gotLength, exitCode, error });
+        });
+      },
+    );
   const workers = [];
-  for (const [i, mode] of (['open', 'closed', 'terminated'] as const).entries()) {
+  for (const [i, mode] of (['open', 'closed', 'terminated', 'throws'] as const).entries()) {
     workers.push(await runWorker(mode, 100 + i));
   }
   // Two at once, each with its own loop.
