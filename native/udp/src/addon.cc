@@ -253,8 +253,8 @@ class UdpPort : public Napi::ObjectWrap<UdpPort>, public DatagramSink {
   }
 
   ~UdpPort() override {
-    // Only at environment teardown (a watched port holds a reference to itself), by which time
-    // the cleanup hook has closed the poll; Shutdown covers any other order.
+    // A watched port holds a reference to itself, so one collected while watched is torn down
+    // with its environment, whose cleanup hook has closed the poll already.
     Shutdown();
   }
 
@@ -548,10 +548,9 @@ void OnUdpEnvironmentCleanup(napi_async_cleanup_hook_handle /*hook*/, void* arg)
   auto* state = static_cast<PollState*>(arg);
   UdpPort* port = state->port;
   if (port == nullptr) return;  // Closed already: its close callback is on its way.
-  port->ClosePoll();
-  port->socket_.reset();
   // Every reference is finalized with the environment; none is given back during teardown.
   port->referenced_ = false;
+  port->Shutdown();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
