@@ -185,7 +185,18 @@ async function hogsFor(totalS: number): Promise<void> {
   for (const hog of hogs) hog.kill('SIGKILL');
 }
 
+// The APM cost: the median of several rounds' p50s, so a burst of other load on the machine
+// during one round (a VM's neighbours) does not decide the figure. The first round's breakdown
+// (layouts, components) is reported as measured.
+const DSP_ROUNDS = 5;
 const dsp = await addon.measureAudioDsp(3000);
+const apmRoundsP50 = [dsp.apmUsPerBlock?.p50 ?? NaN];
+for (let i = 1; i < DSP_ROUNDS; i++)
+  apmRoundsP50.push((await addon.measureAudioDsp(3000)).apmUsPerBlock?.p50 ?? NaN);
+const apmP50 = percentile(
+  [...apmRoundsP50].sort((a, b) => a - b),
+  0.5,
+);
 const latency = await audioRun('latency');
 const latency10 = await audioRun('latency-10ms', undefined, { blockMs: 10 });
 const latencies10 = mouthToEar(latency10.sent.audio.markersCapturedUs, latency10.report.markersPlayedUs).sort(
@@ -215,6 +226,8 @@ const continuityLatencies = mouthToEar(
 ).sort((a, b) => a - b);
 const skewMs = percentile(continuityLatencies, 0.5) - videoReport.latencyMs.p50;
 const echo = await addon.measureEchoCancellation({ delayMs: 60 });
+// What the canceller adds to the capture path: the near end's lag through it, at both block sizes.
+const echo5 = await addon.measureEchoCancellation({ delayMs: 60, blockMs: 5 });
 rmSync(dir, { recursive: true, force: true });
 
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -222,7 +235,7 @@ const p50 = round(percentile(latencies, 0.5));
 const targets: Target[] = [
   target(
     `APM cost per 10 ms block at the site's default layout (${dsp.apmLayout ?? 'none'}; AEC+NS+AGC+HPF), p50`,
-    round(dsp.apmUsPerBlock?.p50 ?? NaN),
+    round(apmP50),
     'µs',
     '<=',
     100,
@@ -278,6 +291,7 @@ publish(
   targets,
   {
     dsp,
+    apmRoundsP50Us: apmRoundsP50.map((v) => round(v)),
     mouthToEarMs: {
       p50,
       p95: round(percentile(latencies, 0.95)),
@@ -293,10 +307,15 @@ publish(
       p95: round(percentile(latencies10, 0.95)),
       markers: latencies10.length,
     },
-    echo60ms: { erleDb: echo.aecOnly.erleDb, nearEndPreservationDb: echo.aecOnly.nearEndPreservationDb },
+    echo60ms: {
+      erleDb: echo.aecOnly.erleDb,
+      nearEndPreservationDb: echo.aecOnly.nearEndPreservationDb,
+      cancellerDelayMs: { blocks10ms: echo.nearEndLagMs, blocks5ms: echo5.nearEndLagMs },
+      aecOnlyDelayMs: { blocks10ms: echo.aecOnly.nearEndLagMs, blocks5ms: echo5.aecOnly.nearEndLagMs },
+    },
   },
   [
-    `APM per 10 ms block (default layout): p50 ${round(dsp.apmUsPerBlock?.p50 ?? NaN)} µs, p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
+    `APM per 10 ms block (default layout): p50 ${round(apmP50)} µs (median of ${DSP_ROUNDS} rounds of 3000 blocks: ${apmRoundsP50.map((v) => round(v)).join(', ')}), first round p99 ${round(dsp.apmUsPerBlock?.p99 ?? NaN)} µs; Opus enc+dec p50 ${round(dsp.opusEncodeDecodeUsPerBlock?.p50 ?? NaN)} µs`,
     `mouth-to-ear (5 ms blocks, Opus low delay, loopback, synthetic markers): p50 ${p50} ms, p95 ${round(percentile(latencies, 0.95))} ms over ${latencies.length} bursts`,
     `continuity with video killed and restarted: ${continuity.report.gapBlocks} gap blocks (the audio-only latency run: ${latency.report.gapBlocks}), concealed ${continuity.report.concealedMs} ms of ${round(continuity.report.playedMs, 0)} ms played; audio threads ${continuity.report.scheduling.port}, process ${continuity.report.scheduling.process}`,
     `kill loop (${killLoopS} s, two CPU hogs, video killed every 5 s): ${killLoop.report.gapBlocks} gap blocks, concealed ${killLoop.report.concealedMs} ms of ${round(killLoop.report.playedMs, 0)} ms played; port thread played ${killLoop.report.rescue.played} blocks and concealed ${killLoop.report.rescue.concealed} while the JS thread was late`,
@@ -304,5 +323,6 @@ publish(
     `mouth-to-ear (10 ms blocks): p50 ${round(percentile(latencies10, 0.5))} ms, p95 ${round(percentile(latencies10, 0.95))} ms over ${latencies10.length} bursts`,
     `lip sync: audio mouth-to-ear p50 ${round(percentile(continuityLatencies, 0.5))} ms, video capture to decoded p50 ${round(videoReport.latencyMs.p50)} ms (720p x264, not displayed): audio ${skewMs >= 0 ? 'later' : 'earlier'} by ${round(Math.abs(skewMs))} ms`,
     `echo 60 ms: ERLE ${round(echo.aecOnly.erleDb)} dB (AEC only), near end ${round(echo.aecOnly.nearEndPreservationDb ?? NaN)} dB in double talk`,
+    `the canceller delays the microphone (the mouth-to-ear runs above have none in their path): full chain ${round(echo.nearEndLagMs ?? NaN)} ms with 10 ms blocks, ${round(echo5.nearEndLagMs ?? NaN)} ms with 5 ms blocks; AEC alone ${round(echo.aecOnly.nearEndLagMs ?? NaN)} / ${round(echo5.aecOnly.nearEndLagMs ?? NaN)} ms`,
   ],
 );

@@ -37,6 +37,18 @@ describe('echo cancellation (webrtc-audio-processing)', () => {
     }
   }
 
+  it('5 ms blocks: still cancels, and holds the near end one half block (5 ms) longer than 10 ms blocks', async () => {
+    const ten = await addon.measureEchoCancellation({ delayMs: 60, blockMs: 10 });
+    const five = await addon.measureEchoCancellation({ delayMs: 60, blockMs: 5 });
+    assert.equal(five.blockMs, 5);
+    assert.ok(five.aecOnly.erleDb >= 30, `ERLE ${five.aecOnly.erleDb} dB`);
+    assert.ok(ten.aecOnly.nearEndLagMs !== null && five.aecOnly.nearEndLagMs !== null);
+    // APM's own delay is the same either way; pairing 5 ms halves into its 10 ms may add only the
+    // wait for the second half.
+    const added = five.aecOnly.nearEndLagMs - ten.aecOnly.nearEndLagMs;
+    assert.ok(Math.abs(added - 5) < 0.1, `5 ms blocks add ${added} ms`);
+  });
+
   it('refuses a layout that is neither mono nor stereo', async () => {
     const bad = { delayMs: 60, echoCapture: 'quad' } as unknown as Parameters<
       typeof addon.measureEchoCancellation

@@ -199,6 +199,8 @@ interface EchoFigures {
   /** Near-end speech kept during double talk: 0 dB is untouched. */
   readonly nearEndPreservationDb: number | null;
   readonly nearEndCorrelation: number | null;
+  /** How much later the near end comes out than it went in, ms (null without double talk). */
+  readonly nearEndLagMs: number | null;
   readonly apmErleDb: number | null;
   /** The echo delay the canceller found by itself, ms. */
   readonly apmDelayMs: number | null;

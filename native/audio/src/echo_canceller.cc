@@ -24,8 +24,10 @@
 // - The float deinterleaved API (StreamConfig): 0.3's int16 AudioFrame path rejects 48 kHz on the
 //   reverse stream.
 // - 5 ms blocks: APM works on 10 ms. Played halves are gathered and handed over in pairs. Captured
-//   halves are gathered too, and each captured call returns the processed half from the previous
-//   10 ms: this ADDS 5 ms of latency on the capture path (10 ms blocks add nothing).
+//   halves are gathered too; the call that completes a pair processes it and returns its first
+//   half, and the next call returns its second. Every half leaves one call (5 ms) after it came,
+//   the least a 10 ms processor allows: this ADDS 5 ms of latency on the capture path (10 ms
+//   blocks add nothing). Returning the pair a whole call later, as this once did, cost 10 ms.
 #include "echo_canceller.h"
 
 #include <webrtc/modules/audio_processing/include/audio_processing.h>
@@ -85,14 +87,19 @@ class ApmEchoCanceller final : public EchoCanceller {
     if (frames == kBlock) return Capture(captured, cleaned, delay_hint_ms, error);
     if (frames != kHalf) return BadFrames(frames, error);
     const size_t half = static_cast<size_t>(kHalf) * channels_;
-    const size_t at = static_cast<size_t>(captured_fill_) * channels_;
-    // Gather this half; give back the matching half of the last processed 10 ms (5 ms later).
-    std::copy(captured, captured + half, captured_.data() + at);
-    std::copy(processed_.data() + at, processed_.data() + at + half, cleaned);
-    captured_fill_ += kHalf;
-    if (captured_fill_ < kBlock) return true;
+    // Gather this half first: `cleaned` may be `captured` (in place).
+    std::copy(captured, captured + half,
+              captured_.data() + static_cast<size_t>(captured_fill_) * channels_);
+    if (captured_fill_ == 0) {
+      // A pair's first half: give back the second half of the pair processed one call ago.
+      captured_fill_ = kHalf;
+      std::copy(processed_.data() + half, processed_.data() + 2 * half, cleaned);
+      return true;
+    }
     captured_fill_ = 0;
-    return Capture(captured_.data(), processed_.data(), delay_hint_ms, error);
+    if (!Capture(captured_.data(), processed_.data(), delay_hint_ms, error)) return false;
+    std::copy(processed_.data(), processed_.data() + half, cleaned);
+    return true;
   }
 
   EchoCancellerStats Stats() const override { return stats_; }

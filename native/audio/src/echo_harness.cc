@@ -60,6 +60,9 @@ struct PassResult {
   std::vector<double> erle_series_db;  // NaN: no far-end-only speech that second
   double near_end_preservation_db = std::numeric_limits<double>::quiet_NaN();
   double near_end_correlation = std::numeric_limits<double>::quiet_NaN();
+  // The lag at which the output best matches the near end, ms: what the canceller adds to the
+  // capture path (APM's own few samples, and 5 ms when fed 5 ms blocks).
+  double near_end_lag_ms = std::numeric_limits<double>::quiet_NaN();
   float apm_erle_db = -100.0f;
   int apm_delay_ms = -1;
   double cost_us_per_block = 0.0;
@@ -193,7 +196,7 @@ bool RunPass(const EchoOptions& o, const Signals& s, bool ns, bool agc, PassResu
       if (!ec->ProcessCaptured(mic, kBlock, 0, error)) return false;
     } else {
       // 5 ms blocks: the output comes 5 ms late (echo_canceller.cc); the ERLE sums and the
-      // near-end lag search tolerate that.
+      // near-end lag search tolerate that, and the lag found is reported (nearEndLagMs).
       for (int half = 0; half < 2; ++half) {
         const int offset = half * o.block_frames * kChannels;
         if (!ec->ProcessPlayed(played + offset, o.block_frames, error)) return false;
@@ -251,9 +254,10 @@ bool RunPass(const EchoOptions& o, const Signals& s, bool ns, bool agc, PassResu
   // the echo suppressor. nearEndCorrelation: normalised correlation of output and near end over
   // the same blocks (1 = perfect shape; residual echo, noise and suppression lower it).
   if (s.dt_end > s.dt_start) {
+    constexpr int kMaxLag = 3 * kBlock;
     int best_lag = 0;
     double best = -1e300;
-    for (int lag = 0; lag <= kBlock; ++lag) {
+    for (int lag = 0; lag <= kMaxLag; ++lag) {
       double dot = 0.0;
       for (int i = s.dt_start; i + lag < s.dt_end; ++i) {
         dot += static_cast<double>(out[0][i + lag]) * s.near[i];
@@ -281,6 +285,7 @@ bool RunPass(const EchoOptions& o, const Signals& s, bool ns, bool agc, PassResu
         yy += power;
       }
     }
+    r->near_end_lag_ms = best_lag * 1000.0 / kRate;
     if (near_power > 0.0) {
       r->near_end_preservation_db = Db(projected / near_power);
       r->near_end_correlation = yy > 0.0 ? ys / std::sqrt(yy * near_power) : 0.0;
@@ -325,6 +330,7 @@ Napi::Object PassObject(Napi::Env env, const PassResult& p) {
   o.Set("erleSeriesDb", series);
   o.Set("nearEndPreservationDb", Number(env, p.near_end_preservation_db));
   o.Set("nearEndCorrelation", Number(env, p.near_end_correlation));
+  o.Set("nearEndLagMs", Number(env, p.near_end_lag_ms));
   o.Set("apmErleDb", Number(env, p.apm_erle_db <= -100.0f ? NAN : p.apm_erle_db));
   o.Set("apmDelayMs", Number(env, p.apm_delay_ms < 0 ? NAN : p.apm_delay_ms));
   o.Set("costUsPerBlock", Number(env, p.cost_us_per_block));
