@@ -6,16 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { AudioReceivePipeline } from '../src/audio/index.js';
-import { micros } from '../src/units/index.js';
-import { loadAudio } from './support/audio-addon.js';
+import { playThroughStalls, STALLED_BLOCK_FRAMES as BLOCK_FRAMES } from './support/audio-stalls.js';
 import { scratch } from './support/tree.js';
 import { readFloatWav } from './support/wav.js';
 
-const BLOCK_FRAMES = 480;
-const BLOCK_US = 10_000;
 const PACKETS = 160;
 const levelOf = (seq: number): number => 0.05 + 0.005 * seq;
 
@@ -28,61 +23,16 @@ function pcmBlock(seq: number): Uint8Array {
   return bytes;
 }
 
-/** Keeps the JS thread busy: no timer, no I/O, no native wake-up is served meanwhile. */
-function stall(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // Busy on purpose.
-  }
-}
-
 describe('the rescue plays held packets while the JS thread stalls', () => {
   it('plays every packet once, in order, with no gap through three 60 ms stalls', async () => {
     const dir = scratch('rescue-held');
     const sink = join(dir.dir, 'speaker.wav');
-    // µs on the realtime clock, as the engine reports.
-    const clock = (): number => (performance.timeOrigin + performance.now()) * 1000;
-    const speaker = new AudioReceivePipeline({
-      addon: loadAudio(),
+    const stats = await playThroughStalls({
       port: { port: 'clocked', source: 'silence', sink: `file:${sink}` },
-      codec: 'pcm',
-      blockFrames: BLOCK_FRAMES,
-      clock,
-      // At least eight packets held (the start waits for the target less the expand band): more
-      // than a stall needs.
-      jitter: {
-        minDelayUs: micros(140_000),
-        initialTargetUs: micros(140_000),
-        expandBelowUs: micros(60_000),
-      },
+      packets: PACKETS,
+      payload: pcmBlock,
+      betweenMs: 250,
     });
-    speaker.start();
-    // The far end captured on time; this thread delivers whatever is due each time it runs,
-    // late after a stall, as a transport on this thread would.
-    const startUs = clock();
-    let sent = 0;
-    const deliver = (): void => {
-      const now = clock();
-      while (sent < PACKETS && startUs + sent * BLOCK_US <= now) {
-        speaker.accept(sent, startUs + sent * BLOCK_US, pcmBlock(sent));
-        sent++;
-      }
-    };
-    const timer = setInterval(deliver, 2);
-    try {
-      await sleep(500);
-      for (let i = 0; i < 3; i++) {
-        stall(60);
-        await sleep(250);
-      }
-      while (sent < PACKETS) await sleep(20);
-      // Played out.
-      await sleep(300);
-    } finally {
-      clearInterval(timer);
-    }
-    const stats = speaker.stats();
-    speaker.close();
 
     const said = JSON.stringify({ ...stats, markersPlayedUs: undefined });
     assert.equal(stats.gapBlocks, 0, said);

@@ -57,6 +57,12 @@ export type AudioPortOptions =
       readonly roomEchoGainDb?: number;
       /** Report marker bursts captured and played (source `markers`). */
       readonly markers?: boolean;
+      /**
+       * The service thread wakes this late after every tick (0..block, default 0), as a starved
+       * thread on a busy machine does: past the half block, its check for an empty queue comes
+       * late too.
+       */
+      readonly serviceLateUs?: number;
     };
 
 export type AudioEngineOptions = AudioPortOptions & {

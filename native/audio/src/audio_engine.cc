@@ -209,6 +209,8 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
             static_cast<float>(std::pow(10.0, GetInt(o, "roomEchoGainDb", -10, -60, 0) / 20.0));
       }
       if (GetBool(o, "markers", false)) c.markers = this;
+      c.service_late_us =
+          GetInt(o, "serviceLateUs", 0, 0, static_cast<int>(format_.block_us()) - 1);
       port_ = NewClockedPort(c);
     } else {
       throw Napi::RangeError::New(

@@ -129,6 +129,9 @@ struct ClockedPortOptions {
   float room_echo_gain = 0.0f;
   // For the "markers" source; must outlive the port. Null: not reported.
   class MarkerListener* markers = nullptr;
+  // After every tick the service thread sleeps this much longer, as a thread the scheduler starves
+  // (0: never late). Less than a block.
+  int service_late_us = 0;
 };
 std::unique_ptr<AudioPort> NewClockedPort(const ClockedPortOptions& options);
 

@@ -430,15 +430,26 @@ class ClockedPort : public AudioPort {
       deadline_ns += period_ns;
       Tick(channels, frames, frame, tick_us, block_us, sink_latency_us);
       frame += frames;
-      // Half a block before the next tick: a queue still empty gets its block from the listener
-      // (a card's service thread does the same, see OnPlaybackDue).
-      const int64_t due_ns = deadline_ns - period_ns / 2;
-      if (listener_ != nullptr && MonotonicNowNs() < due_ns) {
-        timespec due{static_cast<time_t>(due_ns / 1000000000),
-                     static_cast<long>(due_ns % 1000000000)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr) == EINTR) {
+      if (options_.service_late_us > 0) {
+        const int64_t late_until_ns = MonotonicNowNs() + options_.service_late_us * 1000LL;
+        timespec late{static_cast<time_t>(late_until_ns / 1000000000),
+                      static_cast<long>(late_until_ns % 1000000000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &late, nullptr) == EINTR) {
         }
-        if (stop_.load(std::memory_order_relaxed)) break;
+      }
+      // Half a block before the next tick: a queue still empty gets its block from the listener
+      // (a card's service thread does the same, see OnPlaybackDue). A thread already past that
+      // point (it was starved, and is catching up) asks at once: skipping the ask would play
+      // the next tick as silence.
+      const int64_t due_ns = deadline_ns - period_ns / 2;
+      if (listener_ != nullptr) {
+        if (MonotonicNowNs() < due_ns) {
+          timespec due{static_cast<time_t>(due_ns / 1000000000),
+                       static_cast<long>(due_ns % 1000000000)};
+          while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr) == EINTR) {
+          }
+          if (stop_.load(std::memory_order_relaxed)) break;
+        }
         if (playback_.Size() == 0) listener_->OnPlaybackDue();
       }
     }
