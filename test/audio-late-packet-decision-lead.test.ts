@@ -1,0 +1,66 @@
+/**
+ * A packet now and then later than the path's usual jitter, but well inside the buffer's added
+ * delay: the speaker must play it, not a concealment. The pipeline decides a block with no packet
+ * a block before the device plays it (the queue runs one block ahead), so the jitter buffer's
+ * margin has to cover that lead as well as the jitter; a margin of the jitter alone concealed
+ * such packets.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { AudioReceivePipeline } from '../src/audio/index.js';
+import { loadAudio } from './support/audio-addon.js';
+
+const BLOCK_FRAMES = 240;
+const BLOCK_US = 5000;
+const PACKETS = 800;
+/** One packet in this many arrives `LATE_US` after the others' transit (3 %, under the p95). */
+const LATE_EVERY = 33;
+const LATE_US = 5000;
+
+function pcmBlock(): Uint8Array {
+  const bytes = new Uint8Array(BLOCK_FRAMES * 2 * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < BLOCK_FRAMES * 2; i++) view.setInt16(2 * i, 3000, true);
+  return bytes;
+}
+
+describe('a late packet within the added delay', () => {
+  it('is played, not concealed, when the queue decides a block ahead', async () => {
+    const clock = (): number => (performance.timeOrigin + performance.now()) * 1000;
+    const speaker = new AudioReceivePipeline({
+      addon: loadAudio(),
+      port: { port: 'clocked', source: 'silence', sink: 'null' },
+      codec: 'pcm',
+      blockFrames: BLOCK_FRAMES,
+      clock,
+    });
+    speaker.start();
+    const startUs = clock();
+    const due = (seq: number): number => startUs + seq * BLOCK_US + (seq % LATE_EVERY === 7 ? LATE_US : 0);
+    let sent = 0;
+    const pending = new Set<number>();
+    const timer = setInterval(() => {
+      const now = clock();
+      while (sent < PACKETS && startUs + sent * BLOCK_US <= now) pending.add(sent++);
+      for (const seq of pending) {
+        if (due(seq) > now) continue;
+        pending.delete(seq);
+        speaker.accept(seq, startUs + seq * BLOCK_US, pcmBlock());
+      }
+    }, 1);
+    try {
+      while (sent < PACKETS || pending.size > 0) await sleep(20);
+      // Past the buffer's idle time: what it concealed after the last packet is the stream's end.
+      await sleep(500);
+    } finally {
+      clearInterval(timer);
+    }
+    const stats = speaker.stats();
+    speaker.close();
+    const said = JSON.stringify({ ...stats, markersPlayedUs: undefined });
+    assert.equal(stats.jitter.late, 0, said);
+    assert.equal(stats.jitter.concealedMs, 0, said);
+    assert.equal(stats.gapBlocks, 0, said);
+  });
+});
