@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { AudioReceivePipeline } from '../src/audio/index.js';
 import { loadAudio } from './support/audio-addon.js';
+import { constantPcmBlock } from './support/pcm.js';
 
 const BLOCK_FRAMES = 240;
 const BLOCK_US = 5000;
@@ -18,12 +19,7 @@ const PACKETS = 800;
 const LATE_EVERY = 33;
 const LATE_US = 5000;
 
-function pcmBlock(): Uint8Array {
-  const bytes = new Uint8Array(BLOCK_FRAMES * 2 * 2);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < BLOCK_FRAMES * 2; i++) view.setInt16(2 * i, 3000, true);
-  return bytes;
-}
+const pcmBlock = (): Uint8Array => constantPcmBlock(BLOCK_FRAMES, 3000);
 
 describe('a late packet within the added delay', () => {
   it('is played, not concealed, when the queue decides a block ahead', async () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { constantPcmBlock } from './support/pcm.js';
 import { playThroughStalls, STALLED_BLOCK_FRAMES as BLOCK_FRAMES } from './support/audio-stalls.js';
 import { scratch } from './support/tree.js';
 import { readFloatWav } from './support/wav.js';
@@ -14,14 +15,9 @@ import { readFloatWav } from './support/wav.js';
 const PACKETS = 160;
 const levelOf = (seq: number): number => 0.05 + 0.005 * seq;
 
-/** One 10 ms stereo PCM block (16-bit little-endian) at the packet's level. */
-function pcmBlock(seq: number): Uint8Array {
-  const bytes = new Uint8Array(BLOCK_FRAMES * 2 * 2);
-  const view = new DataView(bytes.buffer);
-  const value = Math.round(levelOf(seq) * 32767);
-  for (let i = 0; i < BLOCK_FRAMES * 2; i++) view.setInt16(2 * i, value, true);
-  return bytes;
-}
+/** One 10 ms block at the packet's level. */
+const pcmBlock = (seq: number): Uint8Array =>
+  constantPcmBlock(BLOCK_FRAMES, Math.round(levelOf(seq) * 32767));
 
 describe('the rescue plays held packets while the JS thread stalls', () => {
   it('plays every packet once, in order, with no gap through three 60 ms stalls', async () => {

@@ -6,17 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadAudio } from './support/audio-addon.js';
+import { constantPcmBlock } from './support/pcm.js';
 import { playThroughStalls, STALLED_BLOCK_FRAMES as BLOCK_FRAMES } from './support/audio-stalls.js';
 
 const PACKETS = 120;
 
-/** One 10 ms stereo PCM block (16-bit little-endian) of a constant level. */
-function pcmBlock(): Uint8Array {
-  const bytes = new Uint8Array(BLOCK_FRAMES * 2 * 2);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < BLOCK_FRAMES * 2; i++) view.setInt16(2 * i, 3000, true);
-  return bytes;
-}
+const pcmBlock = (): Uint8Array => constantPcmBlock(BLOCK_FRAMES, 3000);
 
 describe('the rescue from a late service thread', () => {
   it('plays held packets through three 60 ms stalls although the thread always wakes past its check', async () => {

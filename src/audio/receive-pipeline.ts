@@ -106,7 +106,7 @@ export class AudioReceivePipeline {
       ...options.jitter,
       blockUs: micros(blockUs),
     });
-    this.#blockUs = (this.#buffer.blockFrames * 1e6) / 48_000;
+    this.#blockUs = blockUs;
     this.#queueBlocks = Math.max(1, Math.round(QUEUE_US / this.#blockUs));
     this.#clock = options.clock;
     const onEvent = (event: AudioEngineEvent): void => {

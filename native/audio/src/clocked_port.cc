@@ -29,6 +29,13 @@ int64_t MonotonicNowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Sleeps until `ns` on CLOCK_MONOTONIC (at once when it has passed), through signals.
+void SleepUntilNs(int64_t ns) {
+  const timespec until{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+  }
+}
+
 // Realtime minus monotonic, µs, taken between two monotonic readings so the pair is close.
 int64_t RealtimeMinusMonotonicUs() {
   const int64_t before = MonotonicNowNs();
@@ -410,10 +417,7 @@ class ClockedPort : public AudioPort {
     int64_t frame = 0;
     int64_t realtime_offset_us = RealtimeMinusMonotonicUs();
     while (!stop_.load(std::memory_order_relaxed)) {
-      timespec wake{static_cast<time_t>(deadline_ns / 1000000000),
-                    static_cast<long>(deadline_ns % 1000000000)};
-      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, nullptr) == EINTR) {
-      }
+      SleepUntilNs(deadline_ns);
       if (stop_.load(std::memory_order_relaxed)) break;
       // More than four blocks late (the machine was suspended, the thread starved): a card would
       // have overrun, so count it and start again from now instead of replaying the gap at once.
@@ -430,13 +434,8 @@ class ClockedPort : public AudioPort {
       deadline_ns += period_ns;
       Tick(channels, frames, frame, tick_us, block_us, sink_latency_us);
       frame += frames;
-      if (options_.service_late_us > 0) {
-        const int64_t late_until_ns = MonotonicNowNs() + options_.service_late_us * 1000LL;
-        timespec late{static_cast<time_t>(late_until_ns / 1000000000),
-                      static_cast<long>(late_until_ns % 1000000000)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &late, nullptr) == EINTR) {
-        }
-      }
+      if (options_.service_late_us > 0)
+        SleepUntilNs(MonotonicNowNs() + options_.service_late_us * 1000LL);
       // Half a block before the next tick: a queue still empty gets its block from the listener
       // (a card's service thread does the same, see OnPlaybackDue). A thread already past that
       // point (it was starved, and is catching up) asks at once: skipping the ask would play
@@ -444,10 +443,7 @@ class ClockedPort : public AudioPort {
       const int64_t due_ns = deadline_ns - period_ns / 2;
       if (listener_ != nullptr) {
         if (MonotonicNowNs() < due_ns) {
-          timespec due{static_cast<time_t>(due_ns / 1000000000),
-                       static_cast<long>(due_ns % 1000000000)};
-          while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr) == EINTR) {
-          }
+          SleepUntilNs(due_ns);
           if (stop_.load(std::memory_order_relaxed)) break;
         }
         if (playback_.Size() == 0) listener_->OnPlaybackDue();
