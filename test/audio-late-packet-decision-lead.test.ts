@@ -1,9 +1,9 @@
 /**
  * A packet now and then later than the path's usual jitter, but well inside the buffer's added
- * delay: the speaker must play it, not a concealment. The pipeline decides a block with no packet
- * a block before the device plays it (the queue runs one block ahead), so the jitter buffer's
- * margin has to cover that lead as well as the jitter; a margin of the jitter alone concealed
- * such packets.
+ * delay: the speaker must play it, not a concealment. The pipeline used to decide a block with no
+ * packet a block before the device played it (the queue runs one block ahead), and concealed such
+ * packets unless the buffer's margin covered that lead; now nothing is decided without a packet
+ * and only the port's thread conceals, at the last moment.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +22,7 @@ const LATE_US = 5000;
 const pcmBlock = (): Uint8Array => constantPcmBlock(BLOCK_FRAMES, 3000);
 
 describe('a late packet within the added delay', () => {
-  it('is played, not concealed, when the queue decides a block ahead', async () => {
+  it('is played, not concealed, though the queue runs a block ahead', async () => {
     const clock = (): number => (performance.timeOrigin + performance.now()) * 1000;
     const speaker = new AudioReceivePipeline({
       addon: loadAudio(),

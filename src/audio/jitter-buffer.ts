@@ -374,6 +374,26 @@ export class AudioJitterBuffer<T> {
     this.#account(frames);
   }
 
+  /**
+   * The device made up `frames` of audio on its own, with no decision asked for: a sound port's
+   * thread that conceals at the last moment when nothing was given it in time. Booked as a
+   * `conceal` decision with nothing held would be: the playout moves on by it, it is concealment,
+   * it counts toward going idle, and the slot is charged when the next packet arrives (lost if it
+   * never comes, late if its time has passed, played if still on time). Ignored while not playing.
+   */
+  deviceConcealed(frames: number): void {
+    if (!Number.isSafeInteger(frames) || frames < 0 || frames > 16 * this.#blockFrames) {
+      throw new AudioJitterBufferInputError('frames', `an integer in 0..${16 * this.#blockFrames}`, frames);
+    }
+    if (this.#pending !== null) this.#account(this.#blockFrames);
+    if (!this.#running) return;
+    this.#slotCaptureUs += this.#options.blockUs;
+    this.#unresolved++;
+    this.#pending = 'plc';
+    this.#account(frames);
+    if (this.#starvedUs >= this.#options.idleAfterUs) this.#goIdle();
+  }
+
   /** The `q` quantile (0..1) of played packets' added delay, µs (100 µs resolution); null before any. */
   addedDelayPercentile(q: number): Micros | null {
     if (!(q >= 0 && q <= 1)) throw new AudioJitterBufferInputError('quantile', 'in [0, 1]', q);

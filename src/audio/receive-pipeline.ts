@@ -4,7 +4,7 @@
  * reuses its buffers. On each arrival and each time the sound port takes a block, the buffer
  * decides what comes next (play, shorten, stretch, conceal) and the engine decodes it into the
  * playback queue. While a stream plays, the engine's rescue covers for this thread: when the
- * queue is still empty half a block before the device needs it, the port's thread plays the next
+ * queue is still empty 2 ms (at most half a block) before the device needs it, the port's thread plays the next
  * held packet itself, so a late JS turn is absorbed by what the buffer holds instead of heard.
  */
 import type {
@@ -89,6 +89,8 @@ export class AudioReceivePipeline {
   readonly #queueBlocks: number;
   #underruns = 0;
   #gapBlocks = 0;
+  /** The engine's count of rescue concealments already booked in the buffer. */
+  #rescueConcealed = 0;
 
   constructor(options: AudioReceivePipelineOptions) {
     const blockFrames = 'duplex' in options ? options.duplex.blockFrames : options.blockFrames;
@@ -97,12 +99,8 @@ export class AudioReceivePipeline {
       // A doorway's path is short and steady: start near it rather than at NetEQ's cautious 20 ms;
       // the target rises at once with measured jitter.
       initialTargetUs: micros(5000),
-      // The buffer's 2 ms over the jitter, and a block: with nothing held, a block is decided (and
-      // concealed) a block before the speaker plays it, so a packet must come that much sooner
-      // than its playout. With 2 ms alone, packets 5 ms late concealed a block now and then, and
-      // at 1 % loss, 10 ms jitter and two CPU hogs 0.6–2 % of the time was concealed (0.1–0.5 %
-      // with the block).
-      marginUs: micros(2000 + blockUs),
+      // The buffer's own margin (2 ms over the jitter) is enough: nothing is concealed before the
+      // last moment (see #fill), so a packet need only land before the rescue's check.
       ...options.jitter,
       blockUs: micros(blockUs),
     });
@@ -139,6 +137,7 @@ export class AudioReceivePipeline {
         onEvent,
       );
     }
+    this.#rescueConcealed = this.#engine.rescueConcealed();
   }
 
   start(): void {
@@ -209,18 +208,23 @@ export class AudioReceivePipeline {
   /**
    * Keeps the queue about 10 ms deep behind the block playing. A shortened block may not complete
    * a block on its own, so decisions go on until the queue is full; but only while a packet is
-   * held: another decision with nothing held would conceal audio that is merely on its way (the
-   * buffer shortens a block only with the next packet held, so a part-block left over is
-   * completed in this same loop). The rescue conceals instead if nothing comes in time.
+   * held (the buffer shortens a block only with the next packet held, so a part-block left over
+   * is completed in this same loop). The rescue conceals if nothing comes in time.
    */
   #fill(now: Micros): void {
+    // What the rescue made up is booked first, so the buffer decides on the true timeline.
+    const rescueConcealed = this.#engine.rescueConcealed();
+    for (; this.#rescueConcealed < rescueConcealed; this.#rescueConcealed++) {
+      this.#buffer.deviceConcealed(this.#buffer.blockFrames);
+    }
     for (let i = 0; i < MAX_FILL_DECISIONS; i++) {
       const queued = this.#engine.queued();
       if (queued >= this.#queueBlocks) break;
-      // With nothing held and a block still queued, the next packet has time to come: deciding
-      // now would conceal it (and drop it as late when it lands). Only a queue about to run dry
-      // takes a decision without a packet.
-      if (this.#buffer.playing && this.#buffer.bufferedPackets === 0 && queued > 0) break;
+      // While playing, nothing is decided without a packet: the next one may still come in
+      // time, and the rescue conceals at the last moment (2 ms before the device takes the
+      // block) if it does not. Deciding earlier concealed a block before the speaker needed it,
+      // and the buffer then had to keep a block more of margin (10 ms more at 10 ms blocks).
+      if (this.#buffer.playing && this.#buffer.bufferedPackets === 0) break;
       if (!this.#feed(now) || this.#buffer.bufferedPackets === 0) break;
     }
     const playing = this.#buffer.playing;

@@ -312,6 +312,7 @@ interface RawAudioEngine {
   forgetHeld(): void;
   setRescue(on: boolean): void;
   queued(): number;
+  rescueConcealed(): number;
   setBitrate(bps: number): void;
   stats(): AudioEngineStats;
   close(): void;
@@ -604,6 +605,14 @@ export class AudioEngine {
   /** Playback blocks queued now. */
   queued(): number {
     return this.#raw.queued();
+  }
+
+  /**
+   * Blocks the rescue concealed since the start because nothing was held for the slot: audio the
+   * device made up without a decision, which the jitter buffer must book (`deviceConcealed`).
+   */
+  rescueConcealed(): number {
+    return this.#raw.rescueConcealed();
   }
 
   setBitrate(bps: number): void {

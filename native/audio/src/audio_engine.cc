@@ -9,10 +9,10 @@
 // lives there; it copies finished blocks into the port's lock-free queue.
 //
 // The rescue: packets are held here as they arrive (hold), and the jitter buffer's decisions name
-// them by sequence number. When the queue is still empty half a block before the device takes
-// its next block (the JS thread is late: a GC pause, a busy machine), the port's service thread
-// plays the next held packet itself, or conceals, so a late JS turn is never heard as silence. A
-// decision for a packet the rescue already played is skipped. One mutex, with priority
+// them by sequence number. When the queue is still empty 2 ms (RescueLeadNs) before the device
+// takes its next block (the JS thread is late: a GC pause, a busy machine), the port's service
+// thread plays the next held packet itself, or conceals, so a late JS turn is never heard as
+// silence. A decision for a packet the rescue already played is skipped. One mutex, with priority
 // inheritance, serializes the decoder and the queue's producer side between the two threads.
 #include <napi.h>
 
@@ -156,6 +156,7 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
                         InstanceMethod("forgetHeld", &AudioEngine::ForgetHeld),
                         InstanceMethod("setRescue", &AudioEngine::SetRescue),
                         InstanceMethod("queued", &AudioEngine::Queued),
+                        InstanceMethod("rescueConcealed", &AudioEngine::RescueConcealed),
                         InstanceMethod("setBitrate", &AudioEngine::SetBitrate),
                         InstanceMethod("stats", &AudioEngine::GetStats),
                         InstanceMethod("close", &AudioEngine::Close),
@@ -734,6 +735,12 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
 
   Napi::Value Queued(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), port_->QueuedPlayback());
+  }
+
+  // rescueConcealed(): blocks the rescue concealed with nothing to play, since the start. The
+  // jitter buffer books each as its own concealment of the slot (see the receive pipeline).
+  Napi::Value RescueConcealed(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(rescue_concealed_.load()));
   }
 
   Napi::Value SetBitrate(const Napi::CallbackInfo& info) {

@@ -67,10 +67,19 @@ class PortListener {
   virtual void OnCaptured(const float* block, int64_t adc_us) = 0;
   // The device went away or came back; `detail` is one line naming the device.
   virtual void OnPortEvent(PortEvent event, const std::string& detail) = 0;
-  // The playback queue is still empty half a block before the device takes its next block: the
+  // The playback queue is still empty RescueLeadNs before the device takes its next block: the
   // listener may queue one now, from this thread, so a late feeder is not heard as a gap.
   virtual void OnPlaybackDue() {}
 };
+
+// How long before the device takes a block the queue is checked (OnPlaybackDue): half a block, at
+// most 2 ms. Later is better for latency: a packet that lands after the check, with the queue
+// empty, is concealed and then plays a block late. At half of a 10 ms block that was the fate of
+// every stream whose packets landed in the second half of the block, 2 ms is ample for one
+// decode on the port's raised-priority thread.
+inline int64_t RescueLeadNs(int64_t block_ns) {
+  return block_ns / 2 < 2000000 ? block_ns / 2 : 2000000;
+}
 
 class AudioPort {
  public:

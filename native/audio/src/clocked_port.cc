@@ -436,11 +436,11 @@ class ClockedPort : public AudioPort {
       frame += frames;
       if (options_.service_late_us > 0)
         SleepUntilNs(MonotonicNowNs() + options_.service_late_us * 1000LL);
-      // Half a block before the next tick: a queue still empty gets its block from the listener
+      // RescueLeadNs before the next tick: a queue still empty gets its block from the listener
       // (a card's service thread does the same, see OnPlaybackDue). A thread already past that
       // point (it was starved, and is catching up) asks at once: skipping the ask would play
       // the next tick as silence.
-      const int64_t due_ns = deadline_ns - period_ns / 2;
+      const int64_t due_ns = deadline_ns - RescueLeadNs(period_ns);
       if (listener_ != nullptr) {
         if (MonotonicNowNs() < due_ns) {
           SleepUntilNs(due_ns);

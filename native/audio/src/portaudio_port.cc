@@ -424,15 +424,16 @@ class PortAudioPort : public AudioPort {
     bool lost = false;
     int64_t next_offset_ns = MonotonicNowNs() + kOffsetEveryNs;
     int64_t next_reopen_ns = 0;
-    const int64_t half_block_ns = format_.block_us() * 1000 / 2;
+    const int64_t block_ns = format_.block_us() * 1000;
+    const int64_t due_after_ns = block_ns - RescueLeadNs(block_ns);
     // The callback whose playback-due check is done (see OnPlaybackDue): one check per callback.
     uint64_t due_checked = 0;
     int64_t lost_at_ns = 0;
     while (!stop_.load()) {
-      // Wake for the next callback, or half a block after the last one if the queue is still
+      // Wake for the next callback, or RescueLeadNs before the one after it if the queue is still
       // empty then, or at the latest after 50 ms to watch the stream.
       const uint64_t callbacks = played_count_.load(std::memory_order_relaxed);
-      const int64_t due_ns = last_callback_ns_.load(std::memory_order_relaxed) + half_block_ns;
+      const int64_t due_ns = last_callback_ns_.load(std::memory_order_relaxed) + due_after_ns;
       const bool check_due = !lost && callbacks != due_checked;
       int64_t wait_ns = MonotonicNowNs() + 50 * 1000000LL;
       if (check_due) wait_ns = std::min(wait_ns, due_ns);
