@@ -4,8 +4,9 @@
  * reuses its buffers. On each arrival and each time the sound port takes a block, the buffer
  * decides what comes next (play, shorten, stretch, conceal) and the engine decodes it into the
  * playback queue. While a stream plays, the engine's rescue covers for this thread: when the
- * queue is still empty 2 ms (at most half a block) before the device needs it, the port's thread plays the next
- * held packet itself, so a late JS turn is absorbed by what the buffer holds instead of heard.
+ * queue is still empty 2 ms (at most half a block) before the device needs it, the port's thread
+ * plays the next held packet itself, so a late JS turn is absorbed by what the buffer holds
+ * instead of heard; with nothing held, it conceals, and only it does.
  */
 import type {
   AudioAddon,
