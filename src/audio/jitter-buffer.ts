@@ -365,9 +365,7 @@ export class AudioJitterBuffer<T> {
    * Without it, the next `next` assumes a block.
    */
   output(frames: number): void {
-    if (!Number.isSafeInteger(frames) || frames < 0 || frames > 16 * this.#blockFrames) {
-      throw new AudioJitterBufferInputError('frames', `an integer in 0..${16 * this.#blockFrames}`, frames);
-    }
+    this.#checkFrames(frames);
     if (this.#pending === null) {
       throw new AudioJitterBufferInputError('output', 'called once after each next(); frames', frames);
     }
@@ -382,9 +380,7 @@ export class AudioJitterBuffer<T> {
    * never comes, late if its time has passed, played if still on time). Ignored while not playing.
    */
   deviceConcealed(frames: number): void {
-    if (!Number.isSafeInteger(frames) || frames < 0 || frames > 16 * this.#blockFrames) {
-      throw new AudioJitterBufferInputError('frames', `an integer in 0..${16 * this.#blockFrames}`, frames);
-    }
+    this.#checkFrames(frames);
     if (this.#pending !== null) this.#account(this.#blockFrames);
     if (!this.#running) return;
     this.#slotCaptureUs += this.#options.blockUs;
@@ -440,6 +436,13 @@ export class AudioJitterBuffer<T> {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** Frames of one decision's output: a whole number, at most 16 blocks (a stretch's most). */
+  #checkFrames(frames: number): void {
+    if (!Number.isSafeInteger(frames) || frames < 0 || frames > 16 * this.#blockFrames) {
+      throw new AudioJitterBufferInputError('frames', `an integer in 0..${16 * this.#blockFrames}`, frames);
+    }
+  }
 
   /** Time never goes back inside the buffer: a stale `now` acts as the latest one seen. */
   #tick(now: number): number {

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,12 +75,10 @@ class PortListener {
 
 // How long before the device takes a block the queue is checked (OnPlaybackDue): half a block, at
 // most 2 ms. Later is better for latency: a packet that lands after the check, with the queue
-// empty, is concealed and then plays a block late. At half of a 10 ms block that was the fate of
-// every stream whose packets landed in the second half of the block, 2 ms is ample for one
-// decode on the port's raised-priority thread.
-inline int64_t RescueLeadNs(int64_t block_ns) {
-  return block_ns / 2 < 2000000 ? block_ns / 2 : 2000000;
-}
+// empty, is concealed and then plays a block late. With the check at half a 10 ms block, every
+// stream whose packets landed in the block's second half played 10 ms late. 2 ms is ample for
+// one decode on the port's raised-priority thread.
+inline int64_t RescueLeadNs(int64_t block_ns) { return std::min<int64_t>(block_ns / 2, 2000000); }
 
 class AudioPort {
  public:
