@@ -343,12 +343,8 @@ export class AudioJitterBuffer<T> {
       const fast = delay > target + this.#options.accelerateAboveUs && held[0]?.seq === packet.seq + 1;
       return this.#play(packet, delay, fast ? 'accelerate' : 'play');
     }
+    if (head === undefined) return this.#concealUnheld();
     this.#slotCaptureUs += this.#options.blockUs;
-    if (head === undefined) {
-      // Nothing later to tell whether the packet is lost or the sender paused: decided on arrival.
-      this.#unresolved++;
-      return this.#decide('plc', PLC);
-    }
     this.#counters.lost++;
     this.#nextSeq = next + 1;
     if (head.seq === next + 1) {
@@ -383,9 +379,7 @@ export class AudioJitterBuffer<T> {
     this.#checkFrames(frames);
     if (this.#pending !== null) this.#account(this.#blockFrames);
     if (!this.#running) return;
-    this.#slotCaptureUs += this.#options.blockUs;
-    this.#unresolved++;
-    this.#pending = 'plc';
+    this.#concealUnheld();
     this.#account(frames);
     if (this.#starvedUs >= this.#options.idleAfterUs) this.#goIdle();
   }
@@ -463,6 +457,16 @@ export class AudioJitterBuffer<T> {
   #decide(pending: Exclude<Pending, null>, decision: AudioDecision<T>): AudioDecision<T> {
     this.#pending = pending;
     return decision;
+  }
+
+  /**
+   * PLC for a slot with nothing later held to tell whether its packet is lost or the sender
+   * paused: that is decided when the next packet arrives (#charge).
+   */
+  #concealUnheld(): AudioDecision<T> {
+    this.#slotCaptureUs += this.#options.blockUs;
+    this.#unresolved++;
+    return this.#decide('plc', PLC);
   }
 
   #play(packet: AudioPacket<T>, delay: number, kind: 'play' | 'accelerate'): AudioDecision<T> {
