@@ -77,6 +77,13 @@ export interface AudioJitterBufferOptions {
   readonly accelerateAboveUs?: Micros;
   /** Expand while the delay is short of the target by more than this, µs. Default half a block. */
   readonly expandBelowUs?: Micros;
+  /**
+   * The device completes a shortened block's remainder itself when nothing follows in time (a
+   * sound port whose thread conceals at the last moment), so a block may be shortened with no
+   * later packet held. Without it (the default), the buffer shortens only with the next packet
+   * held, and at one packet per block the delay then rarely comes down.
+   */
+  readonly deviceCompletesBlocks?: boolean;
   /** Made-up audio (PLC, expand) with nothing received after which the buffer goes idle, µs. Default 200 ms. */
   readonly idleAfterUs?: Micros;
   /** Packets held at most; past it all but the newest are flushed and playout restarts. Default 64. */
@@ -167,6 +174,7 @@ interface Resolved {
   readonly decayHalfLifeUs: number;
   readonly accelerateAboveUs: number;
   readonly expandBelowUs: number;
+  readonly deviceCompletesBlocks: boolean;
   readonly idleAfterUs: number;
   readonly maxBufferedPackets: number;
   readonly restartGapPackets: number;
@@ -316,15 +324,27 @@ export class AudioJitterBuffer<T> {
     if (held.length > this.#options.maxBufferedPackets) this.#flush();
   }
 
-  /** What the device plays next, at `now`; then call `output` with the frames it got. */
-  next(now: Micros): AudioDecision<T> {
+  /**
+   * What the device plays next, at `now`; then call `output` with the frames it got.
+   *
+   * `dueUs`, when the driver knows it: the time by which the device needs this decision's audio
+   * (a sound port's last check of its queue before the tick that plays it). Added delay is then
+   * measured to it, so the target is kept as true slack; the device's queue and its tick phase
+   * are in it. Without it, the buffer's own output timeline stands in: this decision's audio
+   * starts where the previous one's ended, or at `now` if the device ran dry.
+   */
+  next(now: Micros, dueUs?: Micros): AudioDecision<T> {
     const at = this.#tick(now);
+    if (dueUs !== undefined && !Number.isFinite(dueUs)) {
+      throw new AudioJitterBufferInputError('dueUs', 'a finite number', dueUs);
+    }
     // A decision whose output was never reported counts as one block.
     if (this.#pending !== null) this.#account(this.#blockFrames);
     if (this.#running && this.#starvedUs >= this.#options.idleAfterUs) this.#goIdle();
-    if (!this.#running) return this.#tryStart(at);
+    if (!this.#running) return this.#tryStart(dueUs ?? at);
+    if (dueUs !== undefined) this.#playoutUs = dueUs;
     // The device ran dry if the timeline fell behind: the next audio plays now.
-    if (this.#playoutUs < at) this.#playoutUs = at;
+    else if (this.#playoutUs < at) this.#playoutUs = at;
     this.#charge(at);
     const target = this.#targetUs();
     const held = this.#held;
@@ -336,11 +356,12 @@ export class AudioJitterBuffer<T> {
     if (delay < target - this.#options.expandBelowUs) return this.#decide('expand', EXPAND);
     if (packet !== undefined) {
       held.shift();
-      // Past the target, shorten this block, but only with the next packet already held: the
-      // remainder of a shortened block must be filled at once or the device finds a part-block
-      // and plays a gap. (With one packet held the excess is under a block, and a late tick alone
-      // can make it look larger.)
-      const fast = delay > target + this.#options.accelerateAboveUs && held[0]?.seq === packet.seq + 1;
+      // Past the target, shorten this block. Unless the device completes a part-block itself,
+      // only with the next packet already held: the remainder of a shortened block must be
+      // filled at once or the device finds a part-block and plays a gap.
+      const fast =
+        delay > target + this.#options.accelerateAboveUs &&
+        (this.#options.deviceCompletesBlocks || held[0]?.seq === packet.seq + 1);
       return this.#play(packet, delay, fast ? 'accelerate' : 'play');
     }
     if (head === undefined) return this.#concealUnheld();
@@ -483,9 +504,9 @@ export class AudioJitterBuffer<T> {
     return this.#decide(kind, { kind, packet, addedDelayUs });
   }
 
-  /** Starts playback at `at` with the oldest packet still worth playing, or stays idle. */
-  #tryStart(at: number): AudioDecision<T> {
-    this.#playoutUs = at;
+  /** Starts playback at `startUs` with the oldest packet still worth playing, or stays idle. */
+  #tryStart(startUs: number): AudioDecision<T> {
+    this.#playoutUs = startUs;
     this.#bufferDelayUs = null;
     const held = this.#held;
     const target = this.#targetUs();
@@ -610,6 +631,7 @@ const DEFAULTS = {
   windowPackets: 200,
   marginUs: 2_000,
   decayHalfLifeUs: 2_000_000,
+  deviceCompletesBlocks: false,
   idleAfterUs: 200_000,
   maxBufferedPackets: 64,
   restartGapPackets: 1000,

@@ -4,7 +4,7 @@
  * reuses its buffers. On each arrival and each time the sound port takes a block, the buffer
  * decides what comes next (play, shorten, stretch, conceal) and the engine decodes it into the
  * playback queue. While a stream plays, the engine's rescue covers for this thread: when the
- * queue is still empty 2 ms (at most half a block) before the device needs it, the port's thread
+ * queue is still empty 1 ms (at most half a block) before the device needs it, the port's thread
  * plays the next held packet itself, so a late JS turn is absorbed by what the buffer holds
  * instead of heard; with nothing held, it conceals, and only it does.
  */
@@ -102,6 +102,13 @@ export class AudioReceivePipeline {
       initialTargetUs: micros(5000),
       // The buffer's own margin (2 ms over the jitter) is enough: nothing is concealed before the
       // last moment (see #fill), so a packet need only land before the rescue's check.
+      // Delay is measured to when the port needs each block (see #feed), so it is true slack:
+      // keep at least the target (no expanding band below it) and at most a block above it (the
+      // least step the port's whole blocks allow). The rescue completes a shortened block's
+      // remainder, so a block may be shortened with one packet held.
+      expandBelowUs: micros(0),
+      accelerateAboveUs: micros(blockUs),
+      deviceCompletesBlocks: true,
       ...options.jitter,
       blockUs: micros(blockUs),
     });
@@ -222,7 +229,7 @@ export class AudioReceivePipeline {
       const queued = this.#engine.queued();
       if (queued >= this.#queueBlocks) break;
       // While playing, nothing is decided without a packet: the next one may still come in
-      // time, and the rescue conceals at the last moment (2 ms before the device takes the
+      // time, and the rescue conceals at the last moment (1 ms before the device takes the
       // block) if it does not. Deciding earlier concealed a block before the speaker needed it,
       // and the buffer then had to keep a block more of margin (10 ms more at 10 ms blocks).
       if (this.#buffer.playing && this.#buffer.bufferedPackets === 0) break;
@@ -237,7 +244,8 @@ export class AudioReceivePipeline {
 
   /** One decision of the jitter buffer carried out; false when it had nothing to play. */
   #feed(now: Micros): boolean {
-    const decision = this.#buffer.next(now);
+    const due = this.#engine.playbackDueUs();
+    const decision = this.#buffer.next(now, Number.isNaN(due) ? undefined : micros(due));
     let frames: number;
     switch (decision.kind) {
       case 'play':

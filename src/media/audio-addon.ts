@@ -312,6 +312,7 @@ interface RawAudioEngine {
   forgetHeld(): void;
   setRescue(on: boolean): void;
   queued(): number;
+  playbackDueUs(): number;
   rescueConcealed(): number;
   setBitrate(bps: number): void;
   stats(): AudioEngineStats;
@@ -596,7 +597,8 @@ export class AudioEngine {
 
   /**
    * While on, the port's own thread plays the next held packet (or conceals) whenever the queue is
-   * still empty half a block before the device takes a block: a late JS turn is not a gap.
+   * still empty 1 ms (at most half a block) before the device takes a block: a late JS turn is
+   * not a gap.
    */
   setRescue(on: boolean): void {
     this.#raw.setRescue(on);
@@ -605,6 +607,15 @@ export class AudioEngine {
   /** Playback blocks queued now. */
   queued(): number {
     return this.#raw.queued();
+  }
+
+  /**
+   * When the device needs the next block not yet queued, µs realtime: the port's last check of
+   * its queue (1 ms, at most half a block, before the tick that plays it). NaN before the port
+   * runs. A decision's audio that is queued by then plays on that tick.
+   */
+  playbackDueUs(): number {
+    return this.#raw.playbackDueUs();
   }
 
   /**

@@ -9,7 +9,7 @@
 // lives there; it copies finished blocks into the port's lock-free queue.
 //
 // The rescue: packets are held here as they arrive (hold), and the jitter buffer's decisions name
-// them by sequence number. When the queue is still empty 2 ms (RescueLeadNs) before the device
+// them by sequence number. When the queue is still empty 1 ms (RescueLeadNs) before the device
 // takes its next block (the JS thread is late: a GC pause, a busy machine), the port's service
 // thread plays the next held packet itself, or conceals, so a late JS turn is never heard as
 // silence. A decision for a packet the rescue already played is skipped. One mutex, with priority
@@ -156,6 +156,7 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
                         InstanceMethod("forgetHeld", &AudioEngine::ForgetHeld),
                         InstanceMethod("setRescue", &AudioEngine::SetRescue),
                         InstanceMethod("queued", &AudioEngine::Queued),
+                        InstanceMethod("playbackDueUs", &AudioEngine::PlaybackDueUs),
                         InstanceMethod("rescueConcealed", &AudioEngine::RescueConcealed),
                         InstanceMethod("setBitrate", &AudioEngine::SetBitrate),
                         InstanceMethod("stats", &AudioEngine::GetStats),
@@ -735,6 +736,22 @@ class AudioEngine : public Napi::ObjectWrap<AudioEngine>,
 
   Napi::Value Queued(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), port_->QueuedPlayback());
+  }
+
+  // playbackDueUs(): when the port needs the next block not yet queued, µs realtime: its check
+  // before the tick that will play that block (NaN before the port runs). The receiver measures
+  // its jitter buffer's delay to this, so the slack a packet has is the true one. Read twice
+  // around the queue so a tick between the reads cannot pair a stale time with a fresh count.
+  Napi::Value PlaybackDueUs(const Napi::CallbackInfo& info) {
+    int64_t due = 0;
+    int queued = 0;
+    for (int tries = 0; tries < 4; ++tries) {
+      due = port_->NextPlaybackDueUs();
+      queued = port_->QueuedPlayback();
+      if (port_->NextPlaybackDueUs() == due) break;
+    }
+    if (due == 0) return Napi::Number::New(info.Env(), NAN);
+    return Napi::Number::New(info.Env(), static_cast<double>(due + queued * format_.block_us()));
   }
 
   // rescueConcealed(): blocks the rescue concealed with nothing to play, since the start. The

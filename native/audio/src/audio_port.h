@@ -74,11 +74,12 @@ class PortListener {
 };
 
 // How long before the device takes a block the queue is checked (OnPlaybackDue): half a block, at
-// most 2 ms. Later is better for latency: a packet that lands after the check, with the queue
+// most 1 ms. Later is better for latency: a packet that lands after the check, with the queue
 // empty, is concealed and then plays a block late. With the check at half a 10 ms block, every
-// stream whose packets landed in the block's second half played 10 ms late. 2 ms is ample for
-// one decode on the port's raised-priority thread.
-inline int64_t RescueLeadNs(int64_t block_ns) { return std::min<int64_t>(block_ns / 2, 2000000); }
+// stream whose packets landed in the block's second half played 10 ms late; at 2 ms, a 5 ms
+// stream whose packets landed 3–4 ms before a tick waited a whole block more than the jitter
+// needed. 1 ms is ample for one decode (about 50 µs) on the port's raised-priority thread.
+inline int64_t RescueLeadNs(int64_t block_ns) { return std::min<int64_t>(block_ns / 2, 1000000); }
 
 class AudioPort {
  public:
@@ -96,6 +97,10 @@ class AudioPort {
   virtual void ClearPlayback() = 0;
   // Playback blocks queued now (a snapshot). Any thread.
   virtual int QueuedPlayback() const = 0;
+  // When the port next checks its playback queue (RescueLeadNs before the device takes its next
+  // block), µs on the realtime clock; 0 before it runs. A block queued later than this, with the
+  // queue empty, misses that turn. Any thread.
+  virtual int64_t NextPlaybackDueUs() const = 0;
   virtual PortStats Stats() const = 0;
   virtual const AudioFormat& format() const = 0;
   // One line naming the devices, for logs.

@@ -337,6 +337,9 @@ class ClockedPort : public AudioPort {
   bool QueuePlayback(const float* block) override { return playback_.Push(block, 0); }
   void ClearPlayback() override { playback_.Clear(); }
   int QueuedPlayback() const override { return playback_.Size(); }
+  int64_t NextPlaybackDueUs() const override {
+    return next_due_us_.load(std::memory_order_acquire);
+  }
 
   PortStats Stats() const override {
     PortStats stats;
@@ -416,6 +419,9 @@ class ClockedPort : public AudioPort {
     int64_t deadline_ns = MonotonicNowNs() + period_ns;
     int64_t frame = 0;
     int64_t realtime_offset_us = RealtimeMinusMonotonicUs();
+    const int64_t lead_ns = RescueLeadNs(period_ns);
+    next_due_us_.store((deadline_ns - lead_ns) / 1000 + realtime_offset_us,
+                       std::memory_order_release);
     while (!stop_.load(std::memory_order_relaxed)) {
       SleepUntilNs(deadline_ns);
       if (stop_.load(std::memory_order_relaxed)) break;
@@ -432,6 +438,9 @@ class ClockedPort : public AudioPort {
       if (std::abs(offset_us - realtime_offset_us) > kOffsetStepUs) realtime_offset_us = offset_us;
       const int64_t tick_us = deadline_ns / 1000 + realtime_offset_us;
       deadline_ns += period_ns;
+      // Before the tick's events: the receiver that wakes on them plans against the next check.
+      next_due_us_.store((deadline_ns - lead_ns) / 1000 + realtime_offset_us,
+                         std::memory_order_release);
       Tick(channels, frames, frame, tick_us, block_us, sink_latency_us);
       frame += frames;
       if (options_.service_late_us > 0)
@@ -440,7 +449,7 @@ class ClockedPort : public AudioPort {
       // (a card's service thread does the same, see OnPlaybackDue). A thread already past that
       // point (it was starved, and is catching up) asks at once: skipping the ask would play
       // the next tick as silence.
-      const int64_t due_ns = deadline_ns - RescueLeadNs(period_ns);
+      const int64_t due_ns = deadline_ns - lead_ns;
       if (listener_ != nullptr) {
         if (MonotonicNowNs() < due_ns) {
           SleepUntilNs(due_ns);
@@ -513,6 +522,7 @@ class ClockedPort : public AudioPort {
   std::atomic<uint64_t> played_{0};
   std::atomic<uint64_t> underruns_{0};
   std::atomic<uint64_t> xruns_{0};
+  std::atomic<int64_t> next_due_us_{0};
 };
 
 }  // namespace

@@ -171,6 +171,14 @@ class PortAudioPort : public AudioPort {
   bool QueuePlayback(const float* block) override { return playback_.Push(block, 0); }
   void ClearPlayback() override { playback_.Clear(); }
   int QueuedPlayback() const override { return playback_.Size(); }
+  // The service thread's check (Serve): RescueLeadNs before the callback after the last one.
+  int64_t NextPlaybackDueUs() const override {
+    if (played_count_.load(std::memory_order_relaxed) == 0) return 0;
+    const int64_t block_ns = format_.block_us() * 1000;
+    const int64_t due_ns =
+        last_callback_ns_.load(std::memory_order_relaxed) + block_ns - RescueLeadNs(block_ns);
+    return due_ns / 1000 + (RealtimeNowUs() - MonotonicNowNs() / 1000);
+  }
 
   PortStats Stats() const override {
     PortStats stats;
